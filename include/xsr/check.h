@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Checker: every rule of the format, per record and across the stream.
+ * Feed it walker events; it reports findings through a callback.  Strict by
+ * default; lenient mode accepts what Xen's own C restore code accepts.
+ */
+#ifndef XSR_CHECK_H
+#define XSR_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xsr/error.h>
+#include <xsr/io.h>
+#include <xsr/stream.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum xsr_severity { XSR_SEV_NOTE = 0, XSR_SEV_WARNING = 1, XSR_SEV_ERROR = 2 };
+const char *xsr_severity_name(enum xsr_severity s); /* "note", "warning", "error" */
+
+struct xsr_finding {
+    enum xsr_severity severity;
+    const char *rule;      /* stable id, e.g. "page-data.pfn-reserved" (see doc/rules.md) */
+    enum xsr_layer layer;
+    uint64_t offset;       /* of the header/record concerned, XSR_NO_OFFSET if none */
+    int64_t record_index;  /* XSR_NO_INDEX if not about a record */
+    uint32_t record_type;
+    const char *message;   /* full sentence with location, valid during the callback */
+};
+typedef void (*xsr_finding_fn)(void *ctx, const struct xsr_finding *f);
+
+struct xsr_check_opts {
+    bool lenient;
+    xsr_finding_fn on_finding; /* may be NULL */
+    void *ctx;
+};
+
+/* What the checker learnt about the stream (for summaries and consumers). */
+struct xsr_check_summary {
+    enum xsr_layer format;       /* outermost layer */
+    uint32_t version;            /* libxc stream version, 0 if none seen */
+    enum xsr_byte_order order;
+    uint32_t dom_type;           /* XSR_DOM_*, 0 if none seen */
+    uint32_t xen_major, xen_minor;
+    unsigned guest_width;        /* PV: 4/8, 0 unknown */
+    unsigned pt_levels;
+    uint64_t records;            /* libxc records */
+    uint64_t libxl_records;
+    uint64_t page_records, pfn_entries, data_pages;
+    uint64_t pages_by_type[16];
+    uint64_t checkpoints;
+    uint32_t vcpus;              /* distinct vCPU ids seen */
+    uint64_t bytes;              /* bytes walked */
+    uint64_t bytes_by_type[XSR_REC_TYPE_COUNT];
+    unsigned errors, warnings, notes;
+    bool complete;               /* the outermost END was reached */
+};
+
+struct xsr_checker;
+struct xsr_checker *xsr_checker_new(const struct xsr_check_opts *opts, struct xsr_error *err);
+void xsr_checker_free(struct xsr_checker *c);
+/* Feed one event.  Returns 0 (findings go to the callback) or <0 on an
+ * internal failure (allocation). */
+int xsr_checker_event(struct xsr_checker *c, const struct xsr_event *ev, struct xsr_error *err);
+/*
+ * End of input.  walk_rc is what xsr_walker_next returned last (0 for a clean
+ * end, <0 if the walk failed with walk_err): the checker turns it into a
+ * finding and runs the end-of-stream rules.
+ */
+int xsr_checker_finish(struct xsr_checker *c, int walk_rc, const struct xsr_error *walk_err,
+                       struct xsr_error *err);
+const struct xsr_check_summary *xsr_checker_summary(const struct xsr_checker *c);
+
+/* Walk and check a whole stream.  Returns 0 if valid, 1 if invalid (errors
+ * found), <0 on a failure of the check itself (I/O, allocation). */
+int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_check_opts *opts,
+               struct xsr_check_summary *summary, struct xsr_error *err);
+
+/* The rule catalogue, for docs and tests. */
+struct xsr_rule_info {
+    const char *id;
+    enum xsr_severity severity; /* in strict mode */
+    const char *summary;
+};
+const struct xsr_rule_info *xsr_rules(unsigned *count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stream generator: writes synthetic but fully valid save images (every record
+ * type, PV and HVM, versions 2-4, both byte orders, bare libxc or wrapped in
+ * libxl / xl, live passes, checkpoints).  Used for golden test vectors, for
+ * the demo, and for benchmarks.  Deterministic for a given option set.
+ */
+#ifndef XSR_GEN_H
+#define XSR_GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xsr/error.h>
+#include <xsr/io.h>
+#include <xsr/wire.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xsr_gen_opts {
+    uint32_t version;          /* 2, 3 or 4 */
+    uint32_t dom_type;         /* XSR_DOM_X86_PV or XSR_DOM_X86_HVM */
+    enum xsr_byte_order order;
+    enum xsr_layer wrap;       /* XSR_LAYER_LIBXC, _LIBXL or _XL */
+    unsigned guest_width;      /* PV: 8 (default) or 4 */
+    uint64_t nr_pages;         /* guest memory in pages (default 256) */
+    unsigned nr_vcpus;         /* default 1 */
+    unsigned live_passes;      /* extra passes re-sending dirty pages (0) */
+    unsigned checkpoints;      /* > 0: a checkpointed (Remus/COLO) stream */
+    bool verify_pass;          /* VERIFY record + all pages again */
+    bool all_records;          /* every optional extra: XSAVE/MSRS/EXTENDED,
+                                * XTAB/XALLOC/BROKEN pages, an optional record,
+                                * emulator records for HVM, page tables for PV */
+    bool page_tables;          /* PV: build real L1..L4 tables (default true for PV) */
+    uint64_t seed;
+};
+/* Fill with the defaults above for the given version/type. */
+void xsr_gen_opts_init(struct xsr_gen_opts *o, uint32_t version, uint32_t dom_type);
+
+/* Write the whole image to ch. */
+int xsr_gen_write(const struct xsr_gen_opts *o, struct xsr_chan *ch, struct xsr_error *err);
+
+/*
+ * Contents the generator gives page pfn in memory pass `pass` (0 = first):
+ * deterministic from (seed, pfn, pass), so tests can compare extracted memory
+ * against what was generated.  Page-table pages of PV guests are generated
+ * differently; use xsr_gen_final_page for the restorable end state.
+ */
+void xsr_gen_page_fill(uint64_t seed, uint64_t pfn, unsigned pass, uint8_t out[XSR_PAGE_SIZE]);
+/*
+ * The page a receiver holds for pfn after the whole stream (last copy sent).
+ * Returns 1 and fills out if the page carries data, 0 if it is absent
+ * (never sent, XTAB, XALLOC, BROKEN).
+ */
+int xsr_gen_final_page(const struct xsr_gen_opts *o, uint64_t pfn, uint8_t out[XSR_PAGE_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

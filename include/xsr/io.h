@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Channels: where stream bytes come from and go to.  A channel is either for
+ * reading or for writing.  Reads are exact (short reads and EINTR are retried
+ * internally); a channel over memory or an mmap'd file can also hand out
+ * zero-copy views of the next bytes.
+ */
+#ifndef XSR_IO_H
+#define XSR_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <xsr/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xsr_chan;
+
+/* Operations of a custom channel; unsupported ones may be NULL. */
+struct xsr_chan_ops {
+    /* Read up to n bytes; return bytes read (0 = EOF) or -1 with errno. */
+    ssize_t (*read)(void *ctx, void *buf, size_t n);
+    /* Write up to the iovec total; return bytes written or -1 with errno. */
+    ssize_t (*writev)(void *ctx, const struct iovec *iov, int iovcnt);
+    /* Zero-copy: pointer to n bytes at absolute offset off, or NULL. */
+    const uint8_t *(*view)(void *ctx, uint64_t off, size_t n);
+    /* Total size if known (memory, regular file), else -1. */
+    int64_t (*size)(void *ctx);
+    void (*close)(void *ctx);
+};
+
+/* ---- constructors (all return NULL and fill err on failure) ---- */
+
+/* Over a file descriptor (file, pipe, socket).  own: close fd on close. */
+struct xsr_chan *xsr_chan_fd_reader(int fd, bool own, struct xsr_error *err);
+struct xsr_chan *xsr_chan_fd_writer(int fd, bool own, struct xsr_error *err);
+
+/* Read from memory the caller keeps alive; zero-copy views. */
+struct xsr_chan *xsr_chan_mem_reader(const void *buf, size_t len, struct xsr_error *err);
+
+/* Write into a growing memory buffer (for tests and conversion pipelines). */
+struct xsr_chan *xsr_chan_mem_writer(struct xsr_error *err);
+/* The bytes written so far (valid until the next write or close). */
+const uint8_t *xsr_chan_mem_data(const struct xsr_chan *ch, size_t *len);
+
+/* mmap a regular file read-only; zero-copy views of any part of it. */
+struct xsr_chan *xsr_chan_mmap_reader(const char *path, struct xsr_error *err);
+
+/*
+ * Open path for reading: "-" is stdin; a regular file is mmap'd unless
+ * XSR_OPEN_NO_MMAP; anything else (pipe, device) is read through its fd.
+ */
+#define XSR_OPEN_NO_MMAP 0x1u
+struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr_error *err);
+/* Open path for writing (create/truncate, mode 0644); "-" is stdout. */
+struct xsr_chan *xsr_chan_open_write(const char *path, struct xsr_error *err);
+
+/* A channel over user operations. ctx is passed to every op. */
+struct xsr_chan *xsr_chan_custom(const struct xsr_chan_ops *ops, void *ctx, bool readable,
+                                 struct xsr_error *err);
+
+/*
+ * Fault injection (tests): wraps inner, which it owns.  Reads and writes
+ * return at most max_io bytes per call (0 = no limit), every eintr_every-th
+ * call fails with EINTR first (0 = never), and after fail_after bytes the
+ * next read/write fails with fail_errno (fail_after = UINT64_MAX: never;
+ * fail_errno 0 means "end of file" for reads).  Views are disabled so that
+ * the copying paths are exercised.
+ */
+struct xsr_fault_spec {
+    size_t max_io;
+    unsigned eintr_every;
+    uint64_t fail_after;
+    int fail_errno;
+};
+struct xsr_chan *xsr_chan_fault(struct xsr_chan *inner, const struct xsr_fault_spec *spec,
+                                struct xsr_error *err);
+
+/* ---- operations ---- */
+
+/*
+ * Read exactly n bytes into buf.  Returns 0, XSR_ETRUNC if the input ended
+ * first (*got, if non-NULL, says how many bytes were read), or XSR_EIO.
+ */
+int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct xsr_error *err);
+
+/*
+ * Zero-copy read: if the channel can view, point *view at the next n bytes and
+ * advance; returns 0.  XSR_EUNSUP if the channel cannot view (nothing
+ * consumed), XSR_ETRUNC if fewer than n bytes remain (nothing consumed).
+ * Views stay valid until the channel is closed.
+ */
+int xsr_chan_view(struct xsr_chan *ch, size_t n, const uint8_t **view, struct xsr_error *err);
+bool xsr_chan_can_view(const struct xsr_chan *ch);
+
+/* Skip n bytes (seeks or views where possible, reads otherwise). */
+int xsr_chan_skip(struct xsr_chan *ch, uint64_t n, struct xsr_error *err);
+
+/* Write all of buf / all iovecs (short writes and EINTR retried). */
+int xsr_chan_write(struct xsr_chan *ch, const void *buf, size_t n, struct xsr_error *err);
+int xsr_chan_writev(struct xsr_chan *ch, const struct iovec *iov, int iovcnt, struct xsr_error *err);
+
+/* Bytes read from / written to the channel so far. */
+uint64_t xsr_chan_offset(const struct xsr_chan *ch);
+/* Total input size if known, else -1. */
+int64_t xsr_chan_size(const struct xsr_chan *ch);
+
+/* Close and free (NULL allowed).  Returns XSR_EIO if closing an fd failed. */
+int xsr_chan_close(struct xsr_chan *ch, struct xsr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

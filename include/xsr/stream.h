@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stream layer.
+ *
+ * - struct xsr_reader: reads fixed-size headers and framed records
+ *   ({u32 type, u32 length, body, padding}) from a channel.  Bodies are
+ *   zero-copy views when the channel can view, otherwise they live in one
+ *   internal buffer sized by the largest record seen (never above the limit,
+ *   which is checked before anything is allocated).
+ * - struct xsr_walker: walks a whole save image through its layers (xl header
+ *   -> libxl stream -> libxc stream -> back to libxl, checkpoints included)
+ *   and yields one event per header or record, with offsets and indexes.
+ *   It enforces framing only; format rules are the checker's.
+ * - struct xsr_writer: writes headers and records with padding, gathering
+ *   small pieces and writing them with writev.
+ */
+#ifndef XSR_STREAM_H
+#define XSR_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <xsr/error.h>
+#include <xsr/io.h>
+#include <xsr/wire.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------- reader */
+
+struct xsr_reader;
+
+struct xsr_record {
+    uint32_t type;
+    uint32_t length;        /* body length, padding excluded */
+    const uint8_t *body;    /* length bytes; valid until the next read */
+    const uint8_t *padding; /* xsr_rec_pad(length) bytes, as read */
+    uint64_t offset;        /* of the record header in the channel */
+};
+
+/* max_record: largest body accepted (0 = XSR_REC_LENGTH_MAX). */
+struct xsr_reader *xsr_reader_new(struct xsr_chan *ch, uint32_t max_record, struct xsr_error *err);
+void xsr_reader_free(struct xsr_reader *r); /* does not close the channel */
+void xsr_reader_set_order(struct xsr_reader *r, enum xsr_byte_order o);
+enum xsr_byte_order xsr_reader_order(const struct xsr_reader *r);
+struct xsr_chan *xsr_reader_chan(const struct xsr_reader *r);
+
+/* Read n (<= 4096) bytes of a fixed header; view valid until the next read. */
+int xsr_reader_fixed(struct xsr_reader *r, size_t n, const uint8_t **view, struct xsr_error *err);
+/* Read n bytes of variable data (e.g. xl optional data), bounded by max_record. */
+int xsr_reader_blob(struct xsr_reader *r, size_t n, const uint8_t **view, struct xsr_error *err);
+/*
+ * Read one framed record.  Returns 0 and fills rec; XSR_ETRUNC if the input
+ * ends inside it (err says how far it got); XSR_ELIMIT if its length exceeds
+ * the limit (nothing allocated).  At a clean end of input before any byte of
+ * a record, returns 1 (no record).
+ */
+int xsr_reader_record(struct xsr_reader *r, struct xsr_record *rec, struct xsr_error *err);
+/* Bytes consumed so far (= offset of the next read). */
+uint64_t xsr_reader_offset(const struct xsr_reader *r);
+/* Returns 1 if the input is at its end, 0 if more bytes follow, <0 on error.
+ * May read ahead one byte into an internal buffer. */
+int xsr_reader_at_eof(struct xsr_reader *r, struct xsr_error *err);
+
+/* ------------------------------------------------------------- walker */
+
+enum xsr_event_kind {
+    XSR_EV_XL_HEADER = 1,   /* .xl; raw = 48 bytes + optional data */
+    XSR_EV_LIBXL_HEADER,    /* .libxl_hdr; raw = 16 bytes */
+    XSR_EV_LIBXL_RECORD,    /* .rec */
+    XSR_EV_IMAGE_HEADER,    /* .ihdr; raw = 24 bytes */
+    XSR_EV_DOMAIN_HEADER,   /* .dhdr; raw = 16 bytes */
+    XSR_EV_RECORD,          /* .rec (libxc) */
+    XSR_EV_LEGACY,          /* a legacy stream starts here: the walker stops */
+    XSR_EV_TRAILING,        /* bytes after the end of the outermost stream; raw = them */
+};
+
+struct xsr_event {
+    enum xsr_event_kind kind;
+    enum xsr_layer layer;
+    uint64_t offset;         /* of the first byte of this header/record */
+    int64_t index;           /* record index within its layer, else XSR_NO_INDEX */
+    enum xsr_byte_order order; /* byte order of this layer */
+    const uint8_t *raw;      /* the exact bytes of headers (see kinds) */
+    size_t raw_len;
+    union {
+        struct {
+            struct xsr_xl_hdr hdr;
+            const uint8_t *optional_data; /* optional_data_len bytes */
+        } xl;
+        struct xsr_libxl_hdr libxl_hdr;
+        struct xsr_ihdr ihdr;
+        struct xsr_dhdr dhdr;
+        struct xsr_record rec;
+    } u;
+};
+
+struct xsr_walker_opts {
+    enum xsr_layer format;  /* XSR_LAYER_NONE = auto-detect */
+    uint32_t max_record;    /* 0 = XSR_REC_LENGTH_MAX */
+    /* Trailing bytes larger than this are reported in pieces. */
+};
+
+struct xsr_walker;
+struct xsr_walker *xsr_walker_new(struct xsr_chan *ch, const struct xsr_walker_opts *opts,
+                                  struct xsr_error *err);
+void xsr_walker_free(struct xsr_walker *w); /* does not close the channel */
+/*
+ * Next event: returns 1 and fills ev; 0 when the stream is complete (the
+ * outermost END was read and the input ended, after any XSR_EV_TRAILING);
+ * <0 on a framing error (truncation, over-long record, bad magic of a layer
+ * that must follow), with err located.  Event memory stays valid until the
+ * next call.
+ */
+int xsr_walker_next(struct xsr_walker *w, struct xsr_event *ev, struct xsr_error *err);
+enum xsr_layer xsr_walker_format(const struct xsr_walker *w); /* detected outer layer */
+struct xsr_reader *xsr_walker_reader(struct xsr_walker *w);
+
+/* ------------------------------------------------------------- writer */
+
+struct xsr_writer;
+
+/* batch: bytes gathered before a writev (0 = a sensible default). */
+struct xsr_writer *xsr_writer_new(struct xsr_chan *ch, size_t batch, struct xsr_error *err);
+/* Flushes, then frees; does not close the channel.  NULL allowed. */
+int xsr_writer_free(struct xsr_writer *w, struct xsr_error *err);
+void xsr_writer_set_order(struct xsr_writer *w, enum xsr_byte_order o);
+enum xsr_byte_order xsr_writer_order(const struct xsr_writer *w);
+
+/* Raw bytes (headers already encoded, legacy chunks...). Copied or queued. */
+int xsr_writer_raw(struct xsr_writer *w, const void *buf, size_t n, struct xsr_error *err);
+int xsr_writer_ihdr(struct xsr_writer *w, const struct xsr_ihdr *h, struct xsr_error *err); /* also sets the order */
+int xsr_writer_dhdr(struct xsr_writer *w, const struct xsr_dhdr *h, struct xsr_error *err);
+int xsr_writer_libxl_hdr(struct xsr_writer *w, const struct xsr_libxl_hdr *h, struct xsr_error *err); /* sets order */
+int xsr_writer_xl_hdr(struct xsr_writer *w, const struct xsr_xl_hdr *h, const uint8_t *optional_data,
+                      struct xsr_error *err);
+/* A record: header, body, zero padding.  Refuses length > XSR_REC_LENGTH_MAX. */
+int xsr_writer_record(struct xsr_writer *w, uint32_t type, const void *body, uint32_t len,
+                      struct xsr_error *err);
+/* A record whose body is the concatenation of iov (no copy of large parts). */
+int xsr_writer_record_iov(struct xsr_writer *w, uint32_t type, const struct iovec *iov, int iovcnt,
+                          struct xsr_error *err);
+/* Re-emit a walker event byte for byte (raw headers, record with its padding). */
+int xsr_writer_event(struct xsr_writer *w, const struct xsr_event *ev, struct xsr_error *err);
+int xsr_writer_flush(struct xsr_writer *w, struct xsr_error *err);
+uint64_t xsr_writer_offset(const struct xsr_writer *w); /* bytes emitted, queued included */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

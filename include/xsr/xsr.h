@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Umbrella header for libxsr, the Xen save/restore stream library. */
+#ifndef XSR_XSR_H
+#define XSR_XSR_H
+
+#include <xsr/error.h>
+#include <xsr/wire.h>
+#include <xsr/io.h>
+#include <xsr/stream.h>
+#include <xsr/check.h>
+#include <xsr/gen.h>
+#include <xsr/inspect.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Library version, e.g. "0.1.0". */
+const char *xsr_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,2 @@
+/* Placeholder until the layer has its first source file. */
+typedef int xsri_gen_placeholder;

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xsr/error.h>
+#include <xsr/wire.h>
+
+void xsr_error_clear(struct xsr_error *e)
+{
+    if (!e)
+        return;
+    memset(e, 0, sizeof(*e));
+    e->offset = XSR_NO_OFFSET;
+    e->record_index = XSR_NO_INDEX;
+}
+
+int xsr_error_vset(struct xsr_error *e, int code, const char *fmt, va_list ap)
+{
+    if (!e)
+        return code;
+    e->code = code;
+    e->sys_errno = 0;
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    return code;
+}
+
+int xsr_error_set(struct xsr_error *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    xsr_error_vset(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int xsr_error_sys(struct xsr_error *e, int sys_errno, const char *fmt, ...)
+{
+    if (!e)
+        return XSR_EIO;
+    va_list ap;
+    va_start(ap, fmt);
+    char what[XSR_ERROR_MSG_MAX];
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    xsr_error_set(e, XSR_EIO, "%s: %s", what, strerror(sys_errno));
+    e->sys_errno = sys_errno;
+    return XSR_EIO;
+}
+
+void xsr_error_locate(struct xsr_error *e, uint64_t offset, enum xsr_layer layer,
+                      int64_t record_index, uint32_t record_type)
+{
+    if (!e)
+        return;
+    if (e->offset == XSR_NO_OFFSET)
+        e->offset = offset;
+    if (e->layer == XSR_LAYER_NONE)
+        e->layer = layer;
+    if (e->record_index == XSR_NO_INDEX && record_index != XSR_NO_INDEX) {
+        e->record_index = record_index;
+        e->record_type = record_type;
+    }
+}
+
+const char *xsr_strerror(int code)
+{
+    switch (code) {
+    case XSR_OK: return "success";
+    case XSR_EINVAL: return "invalid argument";
+    case XSR_EFORMAT: return "malformed stream";
+    case XSR_ETRUNC: return "stream truncated";
+    case XSR_EIO: return "input/output error";
+    case XSR_ENOMEM: return "out of memory";
+    case XSR_ELIMIT: return "limit exceeded";
+    case XSR_EUNSUP: return "not supported";
+    case XSR_ESTATE: return "invalid state";
+    case XSR_EFAULT: return "operation failed";
+    default: return "unknown error";
+    }
+}
+
+const char *xsr_layer_name(enum xsr_layer layer)
+{
+    switch (layer) {
+    case XSR_LAYER_XL: return "xl";
+    case XSR_LAYER_LIBXL: return "libxl";
+    case XSR_LAYER_LIBXC: return "libxc";
+    case XSR_LAYER_LEGACY: return "legacy";
+    default: return "-";
+    }
+}
+
+static const char *record_name(enum xsr_layer layer, uint32_t type)
+{
+    if (layer == XSR_LAYER_LIBXL)
+        return xsr_libxl_rec_type_name(type);
+    if (layer == XSR_LAYER_LIBXC)
+        return xsr_rec_type_name(type);
+    return NULL;
+}
+
+size_t xsr_error_format(const struct xsr_error *e, char *buf, size_t n)
+{
+    char where[160] = "";
+    size_t w = 0;
+
+    if (!e)
+        return (size_t)snprintf(buf, n, "no error");
+    if (e->record_index != XSR_NO_INDEX) {
+        const char *name = record_name(e->layer, e->record_type);
+        char tbuf[24];
+        if (!name) {
+            snprintf(tbuf, sizeof(tbuf), "type %#" PRIx32, e->record_type);
+            name = tbuf;
+        }
+        w += (size_t)snprintf(where + w, sizeof(where) - w, "%s%srecord %" PRId64 " (%s)",
+                              e->layer ? xsr_layer_name(e->layer) : "",
+                              e->layer ? " " : "", e->record_index, name);
+    } else if (e->layer != XSR_LAYER_NONE) {
+        w += (size_t)snprintf(where + w, sizeof(where) - w, "%s", xsr_layer_name(e->layer));
+    }
+    if (e->offset != XSR_NO_OFFSET && w < sizeof(where))
+        w += (size_t)snprintf(where + w, sizeof(where) - w, "%sat offset %#" PRIx64,
+                              w ? " " : "", e->offset);
+    if (w)
+        return (size_t)snprintf(buf, n, "%s: %s", where, e->message[0] ? e->message : xsr_strerror(e->code));
+    return (size_t)snprintf(buf, n, "%s", e->message[0] ? e->message : xsr_strerror(e->code));
+}
