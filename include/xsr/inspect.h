@@ -7,6 +7,7 @@
 #define XSR_INSPECT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <xsr/check.h>
@@ -22,12 +23,35 @@ struct xsr_dump_opts {
     bool json;             /* one JSON document (doc/json.md) instead of text */
     bool pages;            /* every pfn of every PAGE_DATA, not a summary */
     bool lenient;          /* checker mode for the findings in the dump */
+    /* Added after the first contract; zero-initialise the struct. */
+    bool summary_only;     /* text: only the final summary (and any findings) */
+    const char *input_name; /* shown in the dump ("-" = standard input); may be NULL */
 };
 
 /* Dump every header and record with decoded fields, findings inline, and a
  * summary.  Returns 0 if the stream is valid, 1 if it has errors (the dump
  * is still complete up to where the stream could be walked), <0 on failure. */
 int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, struct xsr_error *err);
+
+/*
+ * Verify with a report (what `xsr verify` prints): in text mode each finding
+ * as "error: <message> [rule-id]" (warnings and notes likewise) and a
+ * one-line verdict; in JSON mode one document (doc/json.md, "verify").
+ * quiet suppresses text output.  progress, if set, is called now and then
+ * with the bytes walked and the input size (-1 if unknown).
+ * Returns as xsr_verify: 0 valid, 1 invalid, <0 on failure.
+ */
+struct xsr_report_opts {
+    enum xsr_layer format;  /* XSR_LAYER_NONE = auto-detect */
+    bool json;
+    bool lenient;
+    bool quiet;
+    const char *input_name; /* may be NULL */
+    void (*progress)(void *ctx, uint64_t done, int64_t total);
+    void *progress_ctx;
+};
+int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *opts, FILE *out,
+                      struct xsr_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+int cli_help(const char *usage)
+{
+    fputs(usage, stdout);
+    return CLI_EXIT_OK;
+}
+
+/* "xsr verify" -> "verify" for the hint. */
+static const char *subcommand_name(const char *prog)
+{
+    const char *sp = strrchr(prog, ' ');
+    return sp ? sp + 1 : prog;
+}
+
+int cli_bad_option(const char *prog)
+{
+    if (strchr(prog, ' '))
+        fprintf(stderr, "Try 'xsr help %s' for more information.\n", subcommand_name(prog));
+    else
+        fprintf(stderr, "Try 'xsr --help' for more information.\n");
+    return CLI_EXIT_USAGE;
+}
+
+int cli_usage_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return cli_bad_option(prog);
+}
+
+void cli_print_error(const char *prog, const char *what, const struct xsr_error *err)
+{
+    char buf[XSR_ERROR_MSG_MAX + 128];
+
+    xsr_error_format(err, buf, sizeof(buf));
+    if (what)
+        fprintf(stderr, "%s: %s: %s\n", prog, what, buf);
+    else
+        fprintf(stderr, "%s: %s\n", prog, buf);
+}
+
+bool cli_parse_format(const char *s, enum xsr_layer *out)
+{
+    static const struct { const char *name; enum xsr_layer layer; } formats[] = {
+        { "auto", XSR_LAYER_NONE },
+        { "xl", XSR_LAYER_XL },
+        { "libxl", XSR_LAYER_LIBXL },
+        { "libxc", XSR_LAYER_LIBXC },
+    };
+
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        if (strcmp(s, formats[i].name) == 0) {
+            *out = formats[i].layer;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (*s == '\0' || *s == '-' || *s == '+')
+        return false;
+    errno = 0;
+    v = strtoull(s, &end, 0);
+    if (errno || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    unsigned shift = 0;
+
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno)
+        return false;
+    if (*end != '\0') {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return false;
+        }
+        end++;
+        /* accept "64M", "64MB", "64MiB" */
+        if (strcasecmp(end, "") != 0 && strcasecmp(end, "b") != 0 && strcasecmp(end, "ib") != 0)
+            return false;
+    }
+    if (shift && v > (UINT64_MAX >> shift))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *label, int64_t total, bool quiet)
+{
+    memset(p, 0, sizeof(*p));
+    p->enabled = !quiet && isatty(STDERR_FILENO);
+    p->label = label;
+    p->total = total;
+}
+
+void cli_progress_update(struct cli_progress *p, uint64_t done)
+{
+    struct timespec now;
+    long long ms;
+
+    if (!p->enabled)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (long long)(now.tv_sec - p->last.tv_sec) * 1000 + (now.tv_nsec - p->last.tv_nsec) / 1000000;
+    if (p->drawn && ms < 200) /* a few redraws a second are enough */
+        return;
+    p->last = now;
+    p->drawn = true;
+    if (p->total > 0)
+        fprintf(stderr, "\r%s: %3u%% (%" PRIu64 " of %" PRId64 " MiB)\033[K", p->label,
+                (unsigned)(done * 100 / (uint64_t)p->total), done >> 20, p->total >> 20);
+    else
+        fprintf(stderr, "\r%s: %" PRIu64 " MiB\033[K", p->label, done >> 20);
+    fflush(stderr);
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+    if (p->enabled && p->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    p->drawn = false;
+}
+
+struct xsr_chan *cli_open_input(const char *prog, const char *path)
+{
+    struct xsr_error err;
+    struct xsr_chan *ch;
+
+    xsr_error_clear(&err);
+    ch = xsr_chan_open_read(path, 0, &err);
+    if (!ch)
+        cli_print_error(prog, strcmp(path, "-") == 0 ? "standard input" : path, &err);
+    return ch;
+}
+
+bool cli_flush_stdout(const char *prog)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: writing standard output failed: %s\n", prog, strerror(errno));
+        return false;
+    }
+    return true;
+}
