@@ -99,6 +99,13 @@ int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct 
 int xsr_chan_view(struct xsr_chan *ch, size_t n, const uint8_t **view, struct xsr_error *err);
 bool xsr_chan_can_view(const struct xsr_chan *ch);
 
+/*
+ * Zero-copy look at the next bytes without consuming them: *view points at
+ * *avail = min(n, bytes left) bytes.  XSR_EUNSUP if the channel cannot view.
+ */
+int xsr_chan_peek(struct xsr_chan *ch, size_t n, const uint8_t **view, size_t *avail,
+                  struct xsr_error *err);
+
 /* Skip n bytes (seeks or views where possible, reads otherwise). */
 int xsr_chan_skip(struct xsr_chan *ch, uint64_t n, struct xsr_error *err);
 

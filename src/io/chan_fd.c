@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/* Channels over file descriptors (files, pipes, sockets) and the open helpers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chan_internal.h"
+
+struct fd_ctx {
+    int fd;
+    bool own;
+    int64_t start; /* file position when the channel was made (regular files), else -1 */
+};
+
+/* Wait until a non-blocking fd is ready instead of spinning on EAGAIN. */
+static void wait_ready(int fd, short events)
+{
+    struct pollfd p = { .fd = fd, .events = events };
+    (void)poll(&p, 1, -1);
+}
+
+static ssize_t fd_read(void *ctx, void *buf, size_t n)
+{
+    struct fd_ctx *c = ctx;
+    for (;;) {
+        ssize_t r = read(c->fd, buf, n);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            wait_ready(c->fd, POLLIN);
+            continue;
+        }
+        return r;
+    }
+}
+
+static ssize_t fd_writev(void *ctx, const struct iovec *iov, int iovcnt)
+{
+    struct fd_ctx *c = ctx;
+    if (iovcnt > IOV_MAX)
+        iovcnt = IOV_MAX;
+    for (;;) {
+        ssize_t r = writev(c->fd, iov, iovcnt);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            wait_ready(c->fd, POLLOUT);
+            continue;
+        }
+        return r;
+    }
+}
+
+static int64_t fd_size(void *ctx)
+{
+    struct fd_ctx *c = ctx;
+    struct stat st;
+    if (c->start < 0 || fstat(c->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < c->start)
+        return -1;
+    return (int64_t)st.st_size - c->start;
+}
+
+/* Regular files are skipped with lseek, without seeking past their end. */
+static int fd_seek(void *ctx, uint64_t n, uint64_t *skipped)
+{
+    struct fd_ctx *c = ctx;
+    struct stat st;
+    *skipped = 0;
+    if (fstat(c->fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return XSRI_SEEK_UNABLE;
+    off_t cur = lseek(c->fd, 0, SEEK_CUR);
+    if (cur < 0)
+        return XSRI_SEEK_UNABLE;
+    uint64_t rem = st.st_size > cur ? (uint64_t)(st.st_size - cur) : 0;
+    uint64_t step = n < rem ? n : rem;
+    if (lseek(c->fd, (off_t)step, SEEK_CUR) < 0)
+        return -1;
+    *skipped = step;
+    return step == n ? XSRI_SEEK_DONE : XSRI_SEEK_SHORT;
+}
+
+static int fd_close(void *ctx)
+{
+    struct fd_ctx *c = ctx;
+    int rc = 0;
+    if (c->own && close(c->fd) < 0 && errno != EINTR)
+        rc = -1;
+    int e = errno;
+    free(c);
+    errno = e;
+    return rc;
+}
+
+struct xsr_chan *xsri_chan_fd_new(int fd, bool own, bool readable, const char *name,
+                                  struct xsr_error *err)
+{
+    if (fd < 0) {
+        xsri_io_fail(err, XSR_EINVAL, "invalid file descriptor %d", fd);
+        return NULL;
+    }
+    struct fd_ctx *c = calloc(1, sizeof(*c));
+    if (!c) {
+        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
+        return NULL;
+    }
+    c->fd = fd;
+    c->own = own;
+    c->start = -1;
+    struct stat st;
+    if (readable && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        off_t cur = lseek(fd, 0, SEEK_CUR);
+        if (cur >= 0)
+            c->start = (int64_t)cur;
+    }
+    struct xsri_chan_ops ops = {
+        .read = readable ? fd_read : NULL,
+        .writev = readable ? NULL : fd_writev,
+        .size = fd_size,
+        .seek = readable ? fd_seek : NULL,
+        .close = fd_close,
+    };
+    struct xsr_chan *ch = xsri_chan_new(XSRI_CHAN_FD, &ops, c, readable, name, err);
+    if (!ch)
+        free(c);
+    return ch;
+}
+
+struct xsr_chan *xsr_chan_fd_reader(int fd, bool own, struct xsr_error *err)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "file descriptor %d", fd);
+    return xsri_chan_fd_new(fd, own, true, name, err);
+}
+
+struct xsr_chan *xsr_chan_fd_writer(int fd, bool own, struct xsr_error *err)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "file descriptor %d", fd);
+    return xsri_chan_fd_new(fd, own, false, name, err);
+}
+
+struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr_error *err)
+{
+    if (!path) {
+        xsri_io_fail(err, XSR_EINVAL, "no input path given");
+        return NULL;
+    }
+    if (strcmp(path, "-") == 0)
+        return xsri_chan_fd_new(STDIN_FILENO, false, true, "standard input", err);
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        xsri_io_fail_sys(err, errno, "cannot open %s for reading", path);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        xsri_io_fail_sys(err, e, "cannot stat %s", path);
+        return NULL;
+    }
+    struct xsr_chan *ch;
+    if (S_ISREG(st.st_mode) && !(flags & XSR_OPEN_NO_MMAP)) {
+        ch = xsri_chan_mmap_fd(fd, path, err);
+        close(fd); /* the mapping stays valid without the descriptor */
+        return ch;
+    }
+    ch = xsri_chan_fd_new(fd, true, true, path, err);
+    if (!ch)
+        close(fd);
+    return ch;
+}
+
+struct xsr_chan *xsr_chan_open_write(const char *path, struct xsr_error *err)
+{
+    if (!path) {
+        xsri_io_fail(err, XSR_EINVAL, "no output path given");
+        return NULL;
+    }
+    if (strcmp(path, "-") == 0)
+        return xsri_chan_fd_new(STDOUT_FILENO, false, false, "standard output", err);
+    int fd;
+    do
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        xsri_io_fail_sys(err, errno, "cannot open %s for writing", path);
+        return NULL;
+    }
+    struct xsr_chan *ch = xsri_chan_fd_new(fd, true, false, path, err);
+    if (!ch)
+        close(fd);
+    return ch;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Read-only mmap of a regular file: every byte is a zero-copy view. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chan_internal.h"
+
+struct map_ctx {
+    uint8_t *base; /* NULL for an empty file */
+    size_t len;
+};
+
+static const uint8_t empty_file[1];
+
+static const uint8_t *map_view(void *ctx, uint64_t off, size_t n)
+{
+    struct map_ctx *m = ctx;
+    if (off > m->len || n > m->len - off)
+        return NULL;
+    return m->base ? m->base + off : empty_file;
+}
+
+static int64_t map_size(void *ctx)
+{
+    const struct map_ctx *m = ctx;
+    return (int64_t)m->len;
+}
+
+static int map_close(void *ctx)
+{
+    struct map_ctx *m = ctx;
+    int rc = 0;
+    if (m->base && munmap(m->base, m->len) < 0)
+        rc = -1;
+    int e = errno;
+    free(m);
+    errno = e;
+    return rc;
+}
+
+struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        xsri_io_fail_sys(err, errno, "cannot stat %s", name);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        xsri_io_fail(err, XSR_EINVAL, "%s is not a regular file and cannot be mapped", name);
+        return NULL;
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > SIZE_MAX) {
+        xsri_io_fail(err, XSR_ELIMIT, "%s is too large to be mapped", name);
+        return NULL;
+    }
+    struct map_ctx *m = calloc(1, sizeof(*m));
+    if (!m) {
+        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
+        return NULL;
+    }
+    m->len = (size_t)st.st_size;
+    if (m->len) { /* mmap refuses a length of 0: an empty file has no mapping */
+        void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            int e = errno;
+            free(m);
+            xsri_io_fail_sys(err, e, "cannot map %s", name);
+            return NULL;
+        }
+        (void)madvise(p, m->len, MADV_SEQUENTIAL);
+        m->base = p;
+    }
+    static const struct xsri_chan_ops ops = {
+        .view = map_view,
+        .size = map_size,
+        .close = map_close,
+    };
+    struct xsr_chan *ch = xsri_chan_new(XSRI_CHAN_MMAP, &ops, m, true, name, err);
+    if (!ch)
+        map_close(m);
+    return ch;
+}
+
+struct xsr_chan *xsr_chan_mmap_reader(const char *path, struct xsr_error *err)
+{
+    if (!path) {
+        xsri_io_fail(err, XSR_EINVAL, "no path given to map");
+        return NULL;
+    }
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        xsri_io_fail_sys(err, errno, "cannot open %s for reading", path);
+        return NULL;
+    }
+    struct xsr_chan *ch = xsri_chan_mmap_fd(fd, path, err);
+    close(fd);
+    return ch;
+}
