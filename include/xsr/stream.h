@@ -71,11 +71,12 @@ int xsr_reader_at_eof(struct xsr_reader *r, struct xsr_error *err);
 enum xsr_event_kind {
     XSR_EV_XL_HEADER = 1,   /* .xl; raw = 48 bytes + optional data */
     XSR_EV_LIBXL_HEADER,    /* .libxl_hdr; raw = 16 bytes */
-    XSR_EV_LIBXL_RECORD,    /* .rec */
+    XSR_EV_LIBXL_RECORD,    /* .rec; raw = the 8-byte record header */
     XSR_EV_IMAGE_HEADER,    /* .ihdr; raw = 24 bytes */
     XSR_EV_DOMAIN_HEADER,   /* .dhdr; raw = 16 bytes */
-    XSR_EV_RECORD,          /* .rec (libxc) */
-    XSR_EV_LEGACY,          /* a legacy stream starts here: the walker stops */
+    XSR_EV_RECORD,          /* .rec (libxc); raw = the 8-byte record header */
+    XSR_EV_LEGACY,          /* a legacy stream starts here: the walker stops (raw = NULL);
+                               its bytes are left unread in xsr_walker_reader() */
     XSR_EV_TRAILING,        /* bytes after the end of the outermost stream; raw = them */
 };
 
@@ -102,7 +103,8 @@ struct xsr_event {
 struct xsr_walker_opts {
     enum xsr_layer format;  /* XSR_LAYER_NONE = auto-detect */
     uint32_t max_record;    /* 0 = XSR_REC_LENGTH_MAX */
-    /* Trailing bytes larger than this are reported in pieces. */
+    /* Trailing bytes larger than this are reported in pieces (0 = 64 KiB). */
+    size_t trailing_chunk;
 };
 
 struct xsr_walker;
