@@ -116,7 +116,7 @@ static void page_data_bounds(void **state)
 static void page_data_singular(void **state)
 {
     (void)state;
-    static uint8_t b[16 + 4096 + 1];
+    static uint8_t b[16 + 4096 + 8];
     struct xsr_error err;
     xsr_page_data_encode_hdr(1, BE, b);
     xsr_st64(b + 8, xsr_pfn_word_make(XSR_PFN_L4TAB, 7), BE);
