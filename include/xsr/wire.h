@@ -377,7 +377,9 @@ void xsr_domctx_tsc_decode(const uint8_t b[XSR_DOMCTX_TSC_SIZE], enum xsr_byte_o
 /*
  * Append one entry (descriptor, body, zero padding) at dst+*off if it fits in
  * cap; always advances *off by the entry's size, so a first pass with
- * dst == NULL computes the size.  Returns 0, or XSR_ELIMIT if it did not fit.
+ * dst == NULL computes the size.  Returns 0, or XSR_ELIMIT if it did not fit
+ * (or *off would overflow).  body == NULL writes body_len zero bytes for the
+ * caller to fill in place.  XSR_EINVAL if the padded length exceeds a u32.
  */
 int xsr_domctx_put(uint8_t *dst, size_t cap, size_t *off, uint16_t type, uint16_t instance,
                    const uint8_t *body, uint32_t body_len, enum xsr_byte_order o);
@@ -429,7 +431,7 @@ void xsr_hvmctx_iter_init(struct xsr_hvmctx_iter *it, const uint8_t *blob, size_
 int xsr_hvmctx_next(struct xsr_hvmctx_iter *it, struct xsr_hvmctx_entry *e, struct xsr_error *err);
 void xsr_hvmctx_header_decode(const uint8_t b[XSR_HVMCTX_HEADER_SIZE], enum xsr_byte_order o, struct xsr_hvmctx_header *h);
 void xsr_hvmctx_header_encode(const struct xsr_hvmctx_header *h, enum xsr_byte_order o, uint8_t b[XSR_HVMCTX_HEADER_SIZE]);
-/* like xsr_domctx_put, without padding */
+/* like xsr_domctx_put, without padding (so never XSR_EINVAL) */
 int xsr_hvmctx_put(uint8_t *dst, size_t cap, size_t *off, uint16_t type, uint16_t instance,
                    const uint8_t *body, uint32_t body_len, enum xsr_byte_order o);
 
