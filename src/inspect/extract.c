@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xsr_extract: guest memory of a save image as a flat raw file or an ELF64
+ * core.  Pages are written with pwrite at their frame's place as they
+ * arrive (runs of consecutive frames in one call), so memory use does not
+ * grow with the guest; the receiver's semantics come from the scanner.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze_scan.h"
+#include "elfcore.h"
+#include "extract_int.h"
+
+/* Pending run of pages: consecutive in the output and in the input. */
+struct run {
+    uint64_t off;
+    const uint8_t *src;
+    size_t len;
+};
+
+struct extract {
+    int fd;
+    uint64_t base;                 /* file offset of frame 0 */
+    const struct xsr_extract_opts *o;
+    struct xsr_extract_result *res;
+    struct xsri_elf *elf;
+    struct run run;
+    uint8_t cmp[XSR_PAGE_SIZE];
+};
+
+static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off, struct xsr_error *err)
+{
+    while (n) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return xsr_error_sys(err, errno, "writing %zu bytes of guest memory at output offset %#"
+                                 PRIx64 " failed", n, off);
+        }
+        if (w == 0)
+            return xsr_error_sys(err, EIO, "writing guest memory at output offset %#" PRIx64
+                                 " made no progress", off);
+        p += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
+static int flush_run(struct extract *x, struct xsr_error *err)
+{
+    int rc = 0;
+    if (x->run.len)
+        rc = write_all(x->fd, x->run.src, x->run.len, x->run.off, err);
+    x->run.len = 0;
+    return rc;
+}
+
+static int put_page(struct extract *x, uint64_t off, const uint8_t *src, struct xsr_error *err)
+{
+    if (x->run.len && x->run.off + x->run.len == off && x->run.src + x->run.len == src &&
+        x->run.len <= (64u << 20)) {
+        x->run.len += XSR_PAGE_SIZE;
+        return 0;
+    }
+    int rc = flush_run(x, err);
+    x->run.off = off;
+    x->run.src = src;
+    x->run.len = XSR_PAGE_SIZE;
+    return rc;
+}
+
+int xsri_zero_range(int fd, uint64_t off, uint64_t len, struct xsr_error *err)
+{
+    static const uint8_t zero[XSR_PAGE_SIZE];
+
+    if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return xsr_error_sys(err, errno, "punching a hole of %" PRIu64 " bytes at output offset %#"
+                             PRIx64 " failed", len, off);
+    while (len) {
+        size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
+        int rc = write_all(fd, zero, n, off, err);
+        if (rc < 0)
+            return rc;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int read_page(int fd, uint64_t off, uint8_t *buf, struct xsr_error *err)
+{
+    size_t got = 0;
+    while (got < XSR_PAGE_SIZE) {
+        ssize_t r = pread(fd, buf + got, XSR_PAGE_SIZE - got, (off_t)(off + got));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return xsr_error_sys(err, errno, "reading back the output at offset %#" PRIx64
+                                 " failed (the output must be readable to check VERIFY pages)", off);
+        }
+        if (r == 0) { /* beyond the end: zeros */
+            memset(buf + got, 0, XSR_PAGE_SIZE - got);
+            break;
+        }
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, struct xsr_error *err)
+{
+    struct extract *x = ctx;
+    uint64_t off = x->base + pg->pfn * XSR_PAGE_SIZE;
+    int rc;
+
+    if (pg->verify) {
+        if (!pg->data)
+            return 0;
+        x->res->verify_pages++;
+        if ((rc = flush_run(x, err)) < 0)
+            return rc;
+        if (!(pg->prev & XSRI_PF_DATA)) {
+            x->res->verify_mismatches++;
+            return 0;
+        }
+        if ((rc = read_page(x->fd, off, x->cmp, err)) < 0)
+            return rc;
+        if (memcmp(x->cmp, pg->data, XSR_PAGE_SIZE) != 0)
+            x->res->verify_mismatches++;
+        return 0;
+    }
+    if (pg->data) {
+        x->res->copies++;
+        if (pg->prev & XSRI_PF_DATA)
+            x->res->resent++;
+        if (s->pfns.aux)
+            s->pfns.aux[pg->pfn] = pg->offset;
+        /* A hole already reads as zeros: leave zero pages sparse. */
+        if (!(pg->prev & XSRI_PF_DATA) && xsr_all_zero(pg->data, XSR_PAGE_SIZE))
+            return 0;
+        return put_page(x, off, pg->data, err);
+    }
+    if (pg->prev & XSRI_PF_DATA) { /* the frame lost its data */
+        if ((rc = flush_run(x, err)) < 0)
+            return rc;
+        return xsri_zero_range(x->fd, off, XSR_PAGE_SIZE, err);
+    }
+    return 0;
+}
+
+static int on_record_end(void *ctx, struct xsri_scan *s, struct xsr_error *err)
+{
+    (void)s;
+    return flush_run(ctx, err);
+}
+
+static int on_event(void *ctx, struct xsri_scan *s, const struct xsr_event *ev, struct xsr_error *err)
+{
+    struct extract *x = ctx;
+    return x->elf ? xsri_elf_event(x->elf, s, ev, err) : 0;
+}
+
+static void count_frames(const struct xsri_scan *s, struct xsr_extract_result *res)
+{
+    const struct xsri_pfns *p = &s->pfns;
+    uint64_t n = xsri_pfns_count(p);
+
+    res->any_pfn = p->any;
+    res->max_pfn = p->max_pfn;
+    for (uint64_t pfn = 0; pfn < n; pfn++) {
+        uint16_t st = p->st[pfn];
+        if (!(st & XSRI_PF_SEEN))
+            continue;
+        if (st & XSRI_PF_DATA) {
+            res->frames_present++;
+            continue;
+        }
+        if (st & XSRI_PF_HAD_DATA)
+            res->invalidated++;
+        switch (st & XSRI_PF_TYPE) {
+        case XSR_PFN_XTAB: res->frames_xtab++; break;
+        case XSR_PFN_XALLOC: res->frames_xalloc++; break;
+        case XSR_PFN_BROKEN: res->frames_broken++; break;
+        default: break;
+        }
+    }
+}
+
+int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *o,
+                struct xsr_extract_result *res, struct xsr_error *err)
+{
+    static const struct xsr_extract_opts no_opts;
+    struct xsr_extract_result dummy;
+    struct xsri_scan s;
+    struct extract *x;
+    int rc, rc2;
+
+    if (!o)
+        o = &no_opts;
+    if (!res)
+        res = &dummy;
+    memset(res, 0, sizeof(*res));
+    if (!in || out_fd < 0)
+        return xsr_error_set(err, XSR_EINVAL, "xsr_extract needs an input channel and an output file");
+    if (o->format != XSR_EXTRACT_RAW && o->format != XSR_EXTRACT_ELF)
+        return xsr_error_set(err, XSR_EINVAL, "unknown extraction format %d", (int)o->format);
+    /* Old contents would show through the holes. */
+    if (ftruncate(out_fd, 0) != 0)
+        return xsr_error_sys(err, errno, "the output cannot be truncated (it must be a regular file)");
+
+    x = calloc(1, sizeof(*x));
+    if (!x)
+        return xsr_error_set(err, XSR_ENOMEM, "out of memory");
+    x->fd = out_fd;
+    x->o = o;
+    x->res = res;
+    if (o->format == XSR_EXTRACT_ELF) {
+        x->base = XSRI_ELF_DATA_BASE;
+        x->elf = xsri_elf_new(err);
+        if (!x->elf) {
+            free(x);
+            return XSR_ENOMEM;
+        }
+    }
+
+    struct xsri_scan_cb cb = {
+        .ctx = x, .event = on_event, .page = on_page, .record_end = on_record_end,
+    };
+    rc = xsri_scan_run(in, &o->a, o->pfn_map != NULL, &cb, &s, err);
+    rc2 = flush_run(x, rc < 0 ? NULL : err);
+    if (rc == 0)
+        rc = rc2;
+
+    res->dom_type = s.dom_type;
+    res->version = s.version;
+    res->guest_width = s.guest_width;
+    res->checkpoints = s.checkpoints;
+    res->complete = s.complete;
+    if (s.checkpoints && !s.complete)
+        res->uncommitted = s.since_checkpoint;
+    count_frames(&s, res);
+
+    /* Headers and the final size are written even after a walk error, so
+     * that what was extracted is usable. */
+    struct xsr_error err2;
+    struct xsr_error *ferr = rc < 0 ? &err2 : err;
+    xsr_error_clear(&err2);
+    if (x->elf) {
+        rc2 = xsri_elf_finish(x->elf, out_fd, &s, res, ferr);
+    } else {
+        uint64_t size = xsri_pfns_count(&s.pfns) * XSR_PAGE_SIZE;
+        rc2 = ftruncate(out_fd, (off_t)size) == 0
+                  ? 0 : xsr_error_sys(ferr, errno, "setting the output size to %" PRIu64 " failed", size);
+        res->out_size = size;
+    }
+    if (rc == 0)
+        rc = rc2;
+    if (rc2 == 0 && o->pfn_map) {
+        rc2 = xsri_write_pfn_map(&s, o->pfn_map, ferr);
+        if (rc == 0)
+            rc = rc2;
+    }
+
+    xsri_elf_free(x->elf);
+    free(x);
+    xsri_scan_free(&s);
+    return rc;
+}
