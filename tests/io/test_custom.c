@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* Custom channels: read-only, view-only with unknown size, writers, close. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <xsr/io.h>
+
+static uint8_t data[300];
+
+struct src {
+    size_t len;
+    int closed;
+};
+
+/* Views without a size: the channel must find how much is left by asking. */
+static const uint8_t *src_view(void *ctx, uint64_t off, size_t n)
+{
+    struct src *s = ctx;
+    if (off > s->len || n > s->len - off)
+        return NULL;
+    return data + off;
+}
+
+static void src_close(void *ctx)
+{
+    struct src *s = ctx;
+    s->closed++;
+}
+
+static void test_view_only_unknown_size(void **state)
+{
+    (void)state;
+    struct src s = { 250, 0 };
+    const struct xsr_chan_ops ops = { .view = src_view, .close = src_close };
+    struct xsr_error err;
+    struct xsr_chan *ch = xsr_chan_custom(&ops, &s, true, &err);
+    assert_non_null(ch);
+    assert_true(xsr_chan_can_view(ch));
+    assert_int_equal(xsr_chan_size(ch), -1);
+    const uint8_t *v;
+    size_t avail;
+    assert_int_equal(xsr_chan_view(ch, 100, &v, &err), 0);
+    assert_ptr_equal(v, data);
+    assert_int_equal(xsr_chan_peek(ch, 200, &v, &avail, &err), 0);
+    assert_int_equal(avail, 150);
+    assert_ptr_equal(v, data + 100);
+    uint8_t buf[200];
+    size_t got;
+    assert_int_equal(xsr_chan_read(ch, buf, 200, &got, &err), XSR_ETRUNC);
+    assert_int_equal(got, 150);
+    assert_memory_equal(buf, data + 100, 150);
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
+    assert_int_equal(s.closed, 1);
+}
+
+struct sink {
+    uint8_t buf[300];
+    size_t len;
+};
+
+/* Accepts at most 7 bytes per call, from the first iovec only. */
+static ssize_t sink_writev(void *ctx, const struct iovec *iov, int iovcnt)
+{
+    struct sink *k = ctx;
+    for (int i = 0; i < iovcnt; i++) {
+        if (!iov[i].iov_len)
+            continue;
+        size_t n = iov[i].iov_len < 7 ? iov[i].iov_len : 7;
+        memcpy(k->buf + k->len, iov[i].iov_base, n);
+        k->len += n;
+        return (ssize_t)n;
+    }
+    return 0;
+}
+
+static void test_writer(void **state)
+{
+    (void)state;
+    struct sink k = { .len = 0 };
+    const struct xsr_chan_ops ops = { .writev = sink_writev };
+    struct xsr_error err;
+    struct xsr_chan *ch = xsr_chan_custom(&ops, &k, false, &err);
+    assert_non_null(ch);
+    struct iovec iov[4] = { { data, 10 }, { data + 10, 0 }, { data + 10, 33 }, { data + 43, 1 } };
+    assert_int_equal(xsr_chan_writev(ch, iov, 4, &err), 0);
+    assert_int_equal(k.len, 44);
+    assert_memory_equal(k.buf, data, 44);
+    assert_int_equal(xsr_chan_offset(ch), 44);
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
+}
+
+static void test_missing_ops(void **state)
+{
+    (void)state;
+    struct xsr_error err;
+    const struct xsr_chan_ops none = { 0 };
+    assert_null(xsr_chan_custom(&none, NULL, true, &err));
+    assert_int_equal(err.code, XSR_EINVAL);
+    assert_null(xsr_chan_custom(&none, NULL, false, &err));
+    assert_int_equal(err.code, XSR_EINVAL);
+    assert_null(xsr_chan_custom(NULL, NULL, false, &err));
+}
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(255 - i);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_only_unknown_size),
+        cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_missing_ops),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
