@@ -38,7 +38,9 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
  * as "error: <message> [rule-id]" (warnings and notes likewise) and a
  * one-line verdict; in JSON mode one document (doc/json.md, "verify").
  * quiet suppresses text output.  progress, if set, is called now and then
- * with the bytes walked and the input size (-1 if unknown).
+ * with the bytes walked and the input size (-1 if unknown); progress_clear,
+ * if set, before the report writes a line of text (so that a caller drawing
+ * a progress line on the same terminal can erase it first).
  * Returns as xsr_verify: 0 valid, 1 invalid, <0 on failure.
  */
 struct xsr_report_opts {
@@ -48,6 +50,7 @@ struct xsr_report_opts {
     bool quiet;
     const char *input_name; /* may be NULL */
     void (*progress)(void *ctx, uint64_t done, int64_t total);
+    void (*progress_clear)(void *ctx);
     void *progress_ctx;
 };
 int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *opts, FILE *out,

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* Decoded entries of the HVM_CONTEXT and DOMAIN_CONTEXT blobs for the dump. */
+#include <stdio.h>
+
+#include <xsr/wire.h>
+
+#include "dump_internal.h"
+
+/* Offsets in struct hvm_hw_cpu (x86_64); all lie within the 1016-byte
+ * compat form too. */
+#define HVM_CPU_MIN_LEN 1000u
+#define HVM_CPU_RSP 568u
+#define HVM_CPU_RIP 640u
+#define HVM_CPU_RFLAGS 648u
+#define HVM_CPU_CR0 656u
+#define HVM_CPU_CR2 664u
+#define HVM_CPU_CR3 672u
+#define HVM_CPU_CR4 680u
+#define HVM_CPU_EFER 992u
+
+/* Wallclock in the shared_info buffer of a DOMAIN_CONTEXT entry. */
+#define SHINFO_WC_NATIVE 3072u
+#define SHINFO_WC_COMPAT 2304u
+
+static void hvm_header(struct xsri_emit *e, const struct xsr_hvmctx_entry *en, enum xsr_byte_order o)
+{
+    struct xsr_hvmctx_header h;
+
+    if (en->desc.length < XSR_HVMCTX_HEADER_SIZE)
+        return;
+    xsr_hvmctx_header_decode(en->body, o, &h);
+    xsri_emit_xnum(e, "magic", h.magic);
+    xsri_emit_uint(e, "version", h.version);
+    xsri_emit_hex64(e, "changeset", h.changeset);
+    xsri_emit_xnum(e, "cpuid", h.cpuid);
+    xsri_emit_uint(e, "gtsc_khz", h.gtsc_khz);
+}
+
+static void hvm_cpu(struct xsri_emit *e, const struct xsr_hvmctx_entry *en, enum xsr_byte_order o)
+{
+    const uint8_t *b = en->body;
+
+    if (en->desc.length < HVM_CPU_MIN_LEN)
+        return;
+    xsri_emit_hex64(e, "rip", xsr_ld64(b + HVM_CPU_RIP, o));
+    xsri_emit_hex64(e, "rsp", xsr_ld64(b + HVM_CPU_RSP, o));
+    xsri_emit_hex64(e, "rflags", xsr_ld64(b + HVM_CPU_RFLAGS, o));
+    xsri_emit_hex64(e, "cr0", xsr_ld64(b + HVM_CPU_CR0, o));
+    xsri_emit_hex64(e, "cr2", xsr_ld64(b + HVM_CPU_CR2, o));
+    xsri_emit_hex64(e, "cr3", xsr_ld64(b + HVM_CPU_CR3, o));
+    xsri_emit_hex64(e, "cr4", xsr_ld64(b + HVM_CPU_CR4, o));
+    xsri_emit_hex64(e, "efer", xsr_ld64(b + HVM_CPU_EFER, o));
+}
+
+void xsri_dump_hvm_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o)
+{
+    struct xsr_hvmctx_iter it;
+    struct xsr_hvmctx_entry en;
+    struct xsr_error err;
+    uint64_t n = 0;
+    int rc;
+
+    xsr_error_clear(&err);
+    xsr_hvmctx_iter_init(&it, blob, len, o);
+    xsri_emit_list_begin(e, "entries");
+    while ((rc = xsr_hvmctx_next(&it, &en, &err)) == 1) {
+        if (n++ >= XSRI_DUMP_LIST_MAX)
+            continue;
+        xsri_emit_obj_begin(e, NULL, XSRI_INLINE);
+        xsri_emit_uint(e, "offset", en.offset);
+        xsri_emit_str(e, "type", xsr_hvmctx_type_name(en.desc.typecode));
+        xsri_emit_uint(e, "typecode", en.desc.typecode);
+        xsri_emit_uint(e, "instance", en.desc.instance);
+        xsri_emit_uint(e, "length", en.desc.length);
+        if (en.desc.typecode == XSR_HVMCTX_HEADER)
+            hvm_header(e, &en, o);
+        else if (en.desc.typecode == XSR_HVMCTX_CPU)
+            hvm_cpu(e, &en, o);
+        xsri_emit_obj_end(e);
+    }
+    xsri_emit_list_end(e);
+    xsri_emit_uint(e, "count", n);
+    if (n > XSRI_DUMP_LIST_MAX)
+        xsri_emit_uint(e, "entries_not_shown", n - XSRI_DUMP_LIST_MAX);
+    if (rc < 0)
+        xsri_emit_str(e, "malformed", err.message);
+}
+
+static void domctx_shinfo(struct xsri_emit *e, const struct xsr_domctx_entry *en, enum xsr_byte_order o)
+{
+    struct xsr_domctx_shinfo v;
+    struct xsr_error err;
+    bool compat;
+    uint32_t wc;
+
+    xsr_error_clear(&err);
+    if (xsr_domctx_shinfo_decode(en->body, en->desc.length, o, &v, &err) < 0)
+        return;
+    compat = v.flags & XSR_DOMCTX_SHINFO_32BIT;
+    xsri_emit_xnum(e, "flags", v.flags);
+    xsri_emit_str(e, "layout", compat ? "32-bit" : "64-bit");
+    xsri_emit_uint(e, "buffer_size", v.buffer_size);
+    wc = compat ? SHINFO_WC_COMPAT : SHINFO_WC_NATIVE;
+    if (v.buffer_size >= wc + (compat ? 12u : 16u)) {
+        uint64_t sec = xsr_ld32(v.buffer + wc + 4, o);
+
+        if (!compat)
+            sec |= (uint64_t)xsr_ld32(v.buffer + wc + 12, o) << 32;
+        xsri_emit_obj_begin(e, "wallclock", XSRI_INLINE);
+        xsri_emit_uint(e, "version", xsr_ld32(v.buffer + wc, o));
+        xsri_emit_uint(e, "sec", sec);
+        xsri_emit_uint(e, "nsec", xsr_ld32(v.buffer + wc + 8, o));
+        xsri_emit_obj_end(e);
+    }
+}
+
+void xsri_dump_domain_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o)
+{
+    struct xsr_domctx_iter it;
+    struct xsr_domctx_entry en;
+    struct xsr_error err;
+    uint64_t n = 0;
+    int rc;
+
+    xsr_error_clear(&err);
+    xsr_domctx_iter_init(&it, blob, len, o);
+    xsri_emit_list_begin(e, "entries");
+    while ((rc = xsr_domctx_next(&it, &en, &err)) == 1) {
+        if (n++ >= XSRI_DUMP_LIST_MAX)
+            continue;
+        xsri_emit_obj_begin(e, NULL, XSRI_INLINE);
+        xsri_emit_uint(e, "offset", en.offset);
+        xsri_emit_str(e, "type", xsr_domctx_type_name(en.desc.typecode));
+        xsri_emit_uint(e, "typecode", en.desc.typecode);
+        xsri_emit_uint(e, "instance", en.desc.instance);
+        xsri_emit_uint(e, "length", en.desc.length);
+        switch (en.desc.typecode) {
+        case XSR_DOMCTX_HEADER:
+            if (en.desc.length >= XSR_DOMCTX_HEADER_SIZE) {
+                struct xsr_domctx_header h;
+
+                xsr_domctx_header_decode(en.body, o, &h);
+                xsri_emit_xnum(e, "magic", h.magic);
+                xsri_emit_uint(e, "xen_major", h.xen_major);
+                xsri_emit_uint(e, "xen_minor", h.xen_minor);
+                xsri_emit_uint(e, "version", h.version);
+            }
+            break;
+        case XSR_DOMCTX_SHARED_INFO:
+            domctx_shinfo(e, &en, o);
+            break;
+        case XSR_DOMCTX_TSC_INFO:
+            if (en.desc.length >= XSR_DOMCTX_TSC_SIZE) {
+                struct xsr_domctx_tsc t;
+
+                xsr_domctx_tsc_decode(en.body, o, &t);
+                xsri_emit_uint(e, "mode", t.mode);
+                xsri_emit_uint(e, "incarnation", t.incarnation);
+                xsri_emit_u64(e, "elapsed_nsec", t.elapsed_nsec);
+                xsri_emit_uint(e, "khz", t.khz);
+            }
+            break;
+        default:
+            break;
+        }
+        xsri_emit_obj_end(e);
+    }
+    xsri_emit_list_end(e);
+    xsri_emit_uint(e, "count", n);
+    if (n > XSRI_DUMP_LIST_MAX)
+        xsri_emit_uint(e, "entries_not_shown", n - XSRI_DUMP_LIST_MAX);
+    if (rc < 0)
+        xsri_emit_str(e, "malformed", err.message);
+}
