@@ -192,12 +192,19 @@ static void t_scalar(struct xsri_emit *e, const char *key, const char *value, bo
     const struct frame *f = top(e);
 
     t_before_value(e, key);
-    /* Inside one-line renderings strings are quoted so that spaces in them
-     * cannot be mistaken for separators. */
-    if (quote && f && (f->in_line || f->kind == FRAME_LIST))
-        fprintf(e->out, "\"%s\"", value);
-    else
+    /* Inside one-line renderings a string that could be mistaken for
+     * separators (or is empty) is quoted. */
+    if (quote && f && (f->in_line || f->kind == FRAME_LIST) && (!*value || strpbrk(value, " ,=\"{}[]"))) {
+        fputc('"', e->out);
+        for (const char *p = value; *p; p++) {
+            if (*p == '"')
+                fputc('\\', e->out);
+            fputc(*p, e->out);
+        }
+        fputc('"', e->out);
+    } else {
         fputs(value, e->out);
+    }
     t_after_value(e);
 }
 

@@ -24,7 +24,8 @@ static const char usage[] =
     "Generate a sample xl save image of a 64-bit PV guest (libxc stream\n"
     "version 4, 2 vCPUs, 4 MiB of memory, one live pass, every optional\n"
     "record) into DIR (created if needed; default: a new temporary\n"
-    "directory), verify it and print the summary of its dump.\n"
+    "directory under $TMPDIR or /tmp), verify it and print the summary of\n"
+    "its dump.\n"
     "\n"
     "  -h, --help   show this help\n"
     "\n"
@@ -90,8 +91,9 @@ int cmd_demo(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    char tmpl[] = "/tmp/xsr-demo.XXXXXX";
+    char tmpl[PATH_MAX];
     char path[PATH_MAX];
+    const char *tmpdir = getenv("TMPDIR");
     const char *dir;
     struct xsr_gen_opts o;
     struct stat st;
@@ -118,6 +120,12 @@ int cmd_demo(int argc, char **argv)
             return CLI_EXIT_FAIL;
         }
     } else {
+        if (!tmpdir || !*tmpdir)
+            tmpdir = "/tmp";
+        if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/xsr-demo.XXXXXX", tmpdir) >= sizeof(tmpl)) {
+            fprintf(stderr, "%s: TMPDIR is too long\n", argv[0]);
+            return CLI_EXIT_FAIL;
+        }
         dir = mkdtemp(tmpl);
         if (!dir) {
             fprintf(stderr, "%s: cannot create a temporary directory: %s\n", argv[0], strerror(errno));

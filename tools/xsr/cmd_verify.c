@@ -32,6 +32,11 @@ static void on_progress(void *ctx, uint64_t done, int64_t total)
     cli_progress_update(p, done);
 }
 
+static void on_progress_clear(void *ctx)
+{
+    cli_progress_done(ctx);
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -71,9 +76,10 @@ int cmd_verify(int argc, char **argv)
     if (!in)
         return CLI_EXIT_FAIL;
 
-    cli_progress_init(&progress, "verifying", xsr_chan_size(in), o.quiet);
+    cli_progress_init(&progress, "verifying", xsr_chan_size(in), o.quiet || o.json);
     o.input_name = path;
     o.progress = on_progress;
+    o.progress_clear = on_progress_clear;
     o.progress_ctx = &progress;
     xsr_error_clear(&err);
     rc = xsr_verify_report(in, &o, stdout, &err);
