@@ -30,6 +30,10 @@ static const struct command commands[] = {
     { "dump", cmd_dump, "print every header and record with decoded fields" },
     { "generate", cmd_generate, "write a synthetic, valid save image" },
     { "demo", cmd_demo, "generate a sample xl save image, verify and dump it" },
+    { "extract", cmd_extract, "write guest memory as a raw file or an ELF core" },
+    { "diff", cmd_diff, "show what differs between two save images" },
+    { "stats", cmd_stats, "page statistics per iteration of a (live) stream" },
+    { "map", cmd_map, "draw guest memory as an SVG map" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* xsr diff: what differs between two save images. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xsr/xsr.h>
+
+#include "cli.h"
+#include "commands.h"
+
+/* Like diff(1) and cmp(1): trouble is 2, so that 1 always means "different". */
+#define DIFF_EXIT_DIFFERENT 1
+#define DIFF_EXIT_TROUBLE 2
+
+static const char usage[] =
+    "Usage: xsr diff [-f auto|xl|libxl|libxc] [--pages] [--max-lines N] A B\n"
+    "\n"
+    "Compare two save images: header fields, records other than PAGE_DATA\n"
+    "(count and contents per type), vCPU state (registers by name, other\n"
+    "contexts by contents), and the guest memory a receiver would end with\n"
+    "(frames whose contents differ, by XXH3 hash, or that only one image has).\n"
+    "\n"
+    "  --pages           list the ranges of differing frames\n"
+    "  --max-lines N     lines per section before '... N more' (default 100)\n"
+    "  --pfn-limit N     refuse pfns >= N (default 2^28 frames)\n"
+    "  -f, --format FMT  outermost layer of both: auto (default), xl, libxl, libxc\n"
+    "  -q, --quiet       no progress line\n"
+    "  -h, --help        show this help\n"
+    "\n"
+    "Exit status: 0 equivalent, 1 different, 2 bad usage or failure (an image\n"
+    "that cannot be read to its end).\n";
+
+static void on_progress(void *ctx, uint64_t done, int64_t total)
+{
+    (void)total;
+    cli_progress_update(ctx, done);
+}
+
+int cmd_diff(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "pages", no_argument, NULL, 'P' },
+        { "max-lines", required_argument, NULL, 'm' },
+        { "pfn-limit", required_argument, NULL, 'L' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct xsr_diff_opts o = { 0 };
+    struct xsr_diff_result res;
+    struct xsr_error err;
+    struct cli_progress prog;
+    bool quiet = false;
+    uint64_t v;
+    int c, rc;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!cli_parse_format(optarg, &o.a.format))
+                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)", optarg);
+            break;
+        case 'P': o.pages = true; break;
+        case 'm':
+            if (!cli_parse_u64(optarg, 1, 1000000000, &v))
+                return cli_usage_error(argv[0], "--max-lines wants a positive number, not '%s'", optarg);
+            o.max_lines = (unsigned)v;
+            break;
+        case 'L':
+            if (!cli_parse_u64(optarg, 1, XSR_PFN_MASK + 1, &o.a.pfn_limit))
+                return cli_usage_error(argv[0], "--pfn-limit wants a number from 1 to 2^52, not '%s'",
+                                       optarg);
+            break;
+        case 'q': quiet = true; break;
+        case 'h': return cli_help(usage);
+        default: return cli_bad_option(argv[0]);
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage_error(argv[0], "expected two images A and B, got %d", argc - optind);
+    if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0)
+        return cli_usage_error(argv[0], "only one of the images can be standard input");
+
+    struct xsr_chan *a = cli_open_input(argv[0], argv[optind]);
+    if (!a)
+        return DIFF_EXIT_TROUBLE;
+    struct xsr_chan *b = cli_open_input(argv[0], argv[optind + 1]);
+    if (!b) {
+        xsr_chan_close(a, NULL);
+        return DIFF_EXIT_TROUBLE;
+    }
+    int64_t sa = xsr_chan_size(a), sb = xsr_chan_size(b);
+    cli_progress_init(&prog, "comparing", sa >= 0 && sb >= 0 ? sa + sb : -1, quiet);
+    o.a.progress = on_progress;
+    o.a.progress_ctx = &prog;
+
+    xsr_error_clear(&err);
+    rc = xsr_diff(a, b, &o, stdout, &res, &err);
+    cli_progress_done(&prog);
+    xsr_chan_close(a, NULL);
+    xsr_chan_close(b, NULL);
+    if (!cli_flush_stdout(argv[0]))
+        return DIFF_EXIT_TROUBLE;
+    if (rc < 0) {
+        cli_print_error(argv[0], "diff", &err);
+        return DIFF_EXIT_TROUBLE;
+    }
+    return rc == 0 ? CLI_EXIT_OK : DIFF_EXIT_DIFFERENT;
+}
