@@ -24,7 +24,7 @@ struct xsr_dump_opts {
     bool pages;            /* every pfn of every PAGE_DATA, not a summary */
     bool lenient;          /* checker mode for the findings in the dump */
     /* Added after the first contract; zero-initialise the struct. */
-    bool summary_only;     /* text: only the final summary (and any findings) */
+    bool summary_only;     /* text: only the summary and the verdict */
     const char *input_name; /* shown in the dump ("-" = standard input); may be NULL */
 };
 

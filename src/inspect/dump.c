@@ -164,11 +164,8 @@ static void json_item(struct dump *d, const struct xsr_event *ev)
 
 static void text_item(struct dump *d, const struct xsr_event *ev)
 {
-    if (d->opts->summary_only) {
-        for (size_t i = 0; i < d->pending.n; i++)
-            xsri_dump_finding_line(d->out, "", &d->pending.v[i]);
+    if (d->opts->summary_only)
         return;
-    }
     text_item_header(d->out, ev);
     xsri_emit_obj_begin(d->em, NULL, XSRI_FLAT);
     fields(d, ev);
@@ -210,14 +207,13 @@ static void json_end(struct dump *d, const struct xsr_check_summary *s)
 
 static void text_end(struct dump *d, const struct xsr_check_summary *s)
 {
-    const char *indent = d->opts->summary_only ? "" : "    ";
-
-    if (d->pending.n && !d->opts->summary_only)
-        fputs("end of stream\n", d->out);
-    for (size_t i = 0; i < d->pending.n; i++)
-        xsri_dump_finding_line(d->out, indent, &d->pending.v[i]);
-    if (!d->opts->summary_only)
+    if (!d->opts->summary_only) {
+        if (d->pending.n)
+            fputs("end of stream\n", d->out);
+        for (size_t i = 0; i < d->pending.n; i++)
+            xsri_dump_finding_line(d->out, "    ", &d->pending.v[i]);
         fputc('\n', d->out);
+    }
     fprintf(d->out, "Summary%s%s:\n", d->opts->input_name ? " of " : "",
             d->opts->input_name ? d->opts->input_name : "");
     xsri_dump_summary(d->em, NULL, s);

@@ -18,7 +18,7 @@ static const char usage[] =
     "  -f, --format FMT  outermost layer: auto (default), xl, libxl, libxc\n"
     "      --json        print one JSON document (see doc/json.md)\n"
     "      --pages       list every pfn of every PAGE_DATA record\n"
-    "      --summary     print only the summary (and findings)\n"
+    "      --summary     print only the summary and the verdict\n"
     "      --lenient     check in lenient mode\n"
     "  -h, --help        show this help\n"
     "\n"
