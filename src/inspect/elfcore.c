@@ -39,9 +39,9 @@
 #define FXSAVE_SIZE 512u
 
 /* "XSR" note types (doc/elf-core.md) */
-#define XSR_NT_IMAGE 1u
-#define XSR_NT_VCPU 2u
-#define XSR_NT_HVM_CONTEXT 3u
+#define XSR_NT_IMAGE 0x58535201u  /* "XSR" 1 */
+#define XSR_NT_VCPU 0x58535202u
+#define XSR_NT_HVM_CONTEXT 0x58535203u
 #define XSR_NOTE_IMAGE_SIZE 72u
 #define XSR_NOTE_VCPU_HDR 56u
 #define XSR_VCPU_SRC_PV 1u

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hand-made libxc streams with exactly known contents, for the analysis
+ * tests (the generator makes realistic streams; these make exact ones).
+ */
+#ifndef XSR_TESTS_INSPECT_MKSTREAM_H
+#define XSR_TESTS_INSPECT_MKSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xsr/xsr.h>
+
+struct ms;
+
+/* Image header (version 3, order o) and domain header (dom_type). */
+struct ms *ms_begin(uint32_t dom_type, enum xsr_byte_order o);
+/* A record with an arbitrary body. */
+void ms_record(struct ms *m, uint32_t type, const void *body, uint32_t len);
+/* A PAGE_DATA record: n pfn words; fill[i] is the byte every data page i is
+ * filled with (only entries whose type carries data consume one). */
+void ms_pages(struct ms *m, uint32_t n, const uint64_t *words, const uint8_t *fill);
+/* An X86_PV_VCPU_BASIC record for a 64-bit guest with rip and rsp set. */
+void ms_pv_vcpu(struct ms *m, uint32_t vcpu, uint64_t rip, uint64_t rsp, uint64_t cr3);
+/* END, and the finished stream (malloc'd, caller frees). */
+uint8_t *ms_end(struct ms *m, size_t *len);
+
+/* Fill a 4096-byte page with byte b (the content ms_pages writes). */
+void ms_fill(uint8_t *page, uint8_t b);
+
+#endif
