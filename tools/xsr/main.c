@@ -29,7 +29,7 @@ static const struct command commands[] = {
     { "verify", cmd_verify, "check a save image against every rule of the format" },
     { "dump", cmd_dump, "print every header and record with decoded fields" },
     { "generate", cmd_generate, "write a synthetic, valid save image" },
-    { "demo", cmd_demo, "generate a sample xl save image, verify and dump it" },
+    { "demo", cmd_demo, "generate a sample xl save image, verify and summarise it" },
     { "extract", cmd_extract, "write guest memory as a raw file or an ELF core" },
     { "diff", cmd_diff, "show what differs between two save images" },
     { "stats", cmd_stats, "page statistics per iteration of a (live) stream" },
