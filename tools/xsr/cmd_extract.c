@@ -153,8 +153,9 @@ int cmd_extract(int argc, char **argv)
         else
             fprintf(f, "%s: the stream carries no memory\n", out_path);
         if (o.format == XSR_EXTRACT_ELF)
-            fprintf(f, "%s: ELF core with %" PRIu64 " PT_LOAD segments and %" PRIu32
-                    " vCPU register sets\n", out_path, res.elf_loads, res.vcpus);
+            fprintf(f, "%s: ELF core with %" PRIu64 " PT_LOAD segment%s and %" PRIu32
+                    " vCPU register set%s\n", out_path, res.elf_loads, res.elf_loads == 1 ? "" : "s",
+                    res.vcpus, res.vcpus == 1 ? "" : "s");
         if (res.verify_pages)
             fprintf(f, "%s: %" PRIu64 " VERIFY pages compared, %" PRIu64 " differ\n", out_path,
                     res.verify_pages, res.verify_mismatches);
