@@ -9,7 +9,7 @@
  * guest frame up to the highest pfn seen (grown as needed, bounded by
  * pfn_limit).  Guest memory itself is never held in RAM.
  *
- * Page semantics are those of a receiver (doc/extract.md): the last copy of
+ * Page semantics are those of a receiver (doc/analyze.md): the last copy of
  * a frame wins; pages after a VERIFY record are compared, not applied; a
  * frame sent later as XTAB, XALLOC or BROKEN no longer has data.
  */
@@ -55,7 +55,7 @@ struct xsr_extract_opts {
     struct xsr_analyze_opts a;
     enum xsr_extract_format format;
     /* If non-NULL, receives the pfn map: a TSV table with one line per frame
-     * named in the stream (doc/extract.md).  Costs 8 more bytes per frame. */
+     * named in the stream (doc/analyze.md).  Costs 8 more bytes per frame. */
     FILE *pfn_map;
 };
 
@@ -137,7 +137,7 @@ struct xsr_stats {
 int xsr_stats_collect(struct xsr_chan *in, const struct xsr_analyze_opts *o,
                       struct xsr_stats **out, struct xsr_error *err);
 void xsr_stats_free(struct xsr_stats *s);
-/* Print as text or as one JSON document (doc/json.md, "stats"). */
+/* Print as text or as one JSON document (doc/analyze.md). */
 int xsr_stats_print(const struct xsr_stats *s, bool json, FILE *out, struct xsr_error *err);
 
 /* -------------------------------------------------------------- diff */

@@ -10,7 +10,7 @@
 
 /* Make len bytes at off read as zeros (punch a hole, or write zeros). */
 int xsri_zero_range(int fd, uint64_t off, uint64_t len, struct xsr_error *err);
-/* Write the pfn map (doc/extract.md) from the final state; aux = offsets. */
+/* Write the pfn map (doc/analyze.md) from the final state; aux = offsets. */
 int xsri_write_pfn_map(const struct xsri_scan *s, FILE *out, struct xsr_error *err);
 
 #endif

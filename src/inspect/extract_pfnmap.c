@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The pfn map of xsr extract: one TSV line per frame named in the stream,
- * in pfn order, written from the final per-frame state (doc/extract.md).
+ * in pfn order, written from the final per-frame state (doc/analyze.md).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -16,7 +16,7 @@ static const char usage[] =
     "of a live save): pages, zero pages, re-sent pages and whether they changed,\n"
     "bytes; frames sent more than once; page-type histograms.\n"
     "\n"
-    "  --json            print one JSON document (doc/json.md, \"stats\")\n"
+    "  --json            print one JSON document (doc/analyze.md)\n"
     "  --pfn-limit N     refuse pfns >= N (default 2^28 frames)\n"
     "  -f, --format FMT  outermost layer: auto (default), xl, libxl, libxc\n"
     "  -q, --quiet       no progress line\n"
