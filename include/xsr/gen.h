@@ -36,7 +36,11 @@ struct xsr_gen_opts {
     bool page_tables;          /* PV: build real L1..L4 tables (default true for PV) */
     uint64_t seed;
 };
-/* Fill with the defaults above for the given version/type. */
+/* Type of the optional record written with all_records (body of 12 bytes). */
+#define XSR_GEN_OPTIONAL_REC_TYPE 0x80000042u
+
+/* Fill with the defaults above for the given version/type (bare libxc,
+ * little-endian, seed 0). */
 void xsr_gen_opts_init(struct xsr_gen_opts *o, uint32_t version, uint32_t dom_type);
 
 /* Write the whole image to ch. */
@@ -52,9 +56,17 @@ void xsr_gen_page_fill(uint64_t seed, uint64_t pfn, unsigned pass, uint8_t out[X
 /*
  * The page a receiver holds for pfn after the whole stream (last copy sent).
  * Returns 1 and fills out if the page carries data, 0 if it is absent
- * (never sent, XTAB, XALLOC, BROKEN).
+ * (never sent, XTAB, XALLOC, BROKEN; out is zeroed), XSR_EINVAL if the
+ * options are invalid.
  */
 int xsr_gen_final_page(const struct xsr_gen_opts *o, uint64_t pfn, uint8_t out[XSR_PAGE_SIZE]);
+/*
+ * The pfn type (XSR_PFN_*) of the last copy of pfn in the stream,
+ * XSR_GEN_NOT_SENT if the stream never sends pfn, XSR_EINVAL if the options
+ * are invalid.
+ */
+#define XSR_GEN_NOT_SENT 0x10
+int xsr_gen_final_type(const struct xsr_gen_opts *o, uint64_t pfn);
 
 #ifdef __cplusplus
 }
