@@ -10,6 +10,7 @@
 #include <xsr/check.h>
 #include <xsr/gen.h>
 #include <xsr/inspect.h>
+#include <xsr/convert.h>
 #include <xsr/analyze.h>
 
 #ifdef __cplusplus

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Conversion.
+ *
+ * - Legacy (pre-v2, Xen <= 4.5) streams to a libxc stream of version 3 or 4,
+ *   bare or wrapped in a libxl stream, with or without an xl header.  For
+ *   every input Xen's own convert-legacy-stream accepts, the version 3 output
+ *   is byte-identical to what it writes (doc/xsr-convert-legacy.1 lists where
+ *   and why xsr refuses inputs it accepts).
+ * - Between libxc stream versions 2, 3 and 4, inside any libxl/xl wrapping
+ *   and for checkpointed streams (DOMAIN_CONTEXT folding and splitting).
+ * - A generator of legacy streams, for tests, fuzzing seeds and benchmarks.
+ * - An output file that only appears under its name once complete.
+ *
+ * Conversions stream: memory is bounded by one page batch (plus, for the
+ * cases that need it, the per-vCPU tail, a device-model record and the Remus
+ * delta cache), independent of the size of the guest.
+ */
+#ifndef XSR_CONVERT_H
+#define XSR_CONVERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xsr/error.h>
+#include <xsr/io.h>
+#include <xsr/wire.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------ legacy format */
+
+#define XSR_LEGACY_MAX_BATCH 1024u     /* pfns in one page batch */
+#define XSR_LEGACY_MAX_VCPU_ID 4095u
+#define XSR_LEGACY_PFN_MASK 0x0fffffffu /* bits 27..0 of a batch entry */
+#define XSR_LEGACY_TYPE_SHIFT 28
+#define XSR_LEGACY_XTAB_FILLER 0xf0000000u /* "XTAB, pfn 0": dropped */
+#define XSR_LEGACY_EXT_VCPU_64 0x1430u /* "vcpu" block size: 64-bit guest */
+#define XSR_LEGACY_EXT_VCPU_32 0xaf0u  /* "vcpu" block size: 32-bit guest */
+#define XSR_LEGACY_EXTV_SIZE 128u      /* extended vCPU context in the tail */
+#define XSR_LEGACY_DM_SIG_SIZE 21u
+#define XSR_LEGACY_DM_SIG "DeviceModelRecord0002"  /* u32 length + data */
+#define XSR_LEGACY_DM_SIG_REMUS "RemusDeviceModelState" /* likewise */
+#define XSR_LEGACY_DM_SIG_QEMU "QemuDeviceModelRecord"  /* data up to the end */
+#define XSR_LEGACY_CONVERTER_VERSION 1u /* xen_minor of converted streams */
+
+enum xsr_legacy_chunk {
+    XSR_LEGACY_CHUNK_END = 0,
+    XSR_LEGACY_CHUNK_ENABLE_VERIFY = -1,
+    XSR_LEGACY_CHUNK_VCPU_INFO = -2,
+    XSR_LEGACY_CHUNK_HVM_IDENT_PT = -3,
+    XSR_LEGACY_CHUNK_HVM_VM86_TSS = -4,
+    XSR_LEGACY_CHUNK_TMEM = -5,
+    XSR_LEGACY_CHUNK_TMEM_EXTRA = -6,
+    XSR_LEGACY_CHUNK_TSC_INFO = -7,
+    XSR_LEGACY_CHUNK_HVM_CONSOLE_PFN = -8,
+    XSR_LEGACY_CHUNK_LAST_CHECKPOINT = -9,
+    XSR_LEGACY_CHUNK_HVM_ACPI_IOPORTS = -10,
+    XSR_LEGACY_CHUNK_HVM_VIRIDIAN = -11,
+    XSR_LEGACY_CHUNK_COMPRESSED_DATA = -12,
+    XSR_LEGACY_CHUNK_ENABLE_COMPRESSION = -13,
+    XSR_LEGACY_CHUNK_HVM_GENERATION_ID = -14,
+    XSR_LEGACY_CHUNK_HVM_PAGING_RING = -15,
+    XSR_LEGACY_CHUNK_HVM_MONITOR_RING = -16,
+    XSR_LEGACY_CHUNK_HVM_SHARING_RING = -17,
+    XSR_LEGACY_CHUNK_TOOLSTACK = -18,
+    XSR_LEGACY_CHUNK_HVM_IOREQ_SERVER_PFN = -19,
+    XSR_LEGACY_CHUNK_HVM_NR_IOREQ_SERVER_PAGES = -20,
+    XSR_LEGACY_CHUNK_MIN = -20,
+};
+/* "tsc_info", ...; NULL for positive (page batch) or unknown ids. */
+const char *xsr_legacy_chunk_name(int32_t chunk);
+/* HVM parameter index an HVM parameter chunk sets, 0 if not such a chunk. */
+uint32_t xsr_legacy_chunk_hvm_param(int32_t chunk);
+
+/* -------------------------------------------------------- detection */
+
+struct xsr_legacy_probe {
+    unsigned width;   /* writer's toolstack width in bits (32/64), 0 = unknown */
+    uint32_t guest;   /* XSR_DOM_X86_PV or XSR_DOM_X86_HVM, 0 = unknown */
+};
+/*
+ * Tell the toolstack width and guest type from the first bytes of a legacy
+ * stream (after any xl header), using octets 4-7 (zero: 64-bit writer;
+ * all ones: 32-bit PV extended-info marker; else a 32-bit HVM chunk) and the
+ * extended-info marker and first block.  Needs 24 bytes to decide every
+ * case.  Returns 0 with both fields set, or XSR_EUNSUP with err saying what
+ * is ambiguous (fields set where decided), or XSR_EFORMAT if the bytes
+ * cannot start a legacy stream of either kind.
+ */
+int xsr_legacy_probe(const uint8_t *b, size_t n, struct xsr_legacy_probe *p, struct xsr_error *err);
+
+/* ------------------------------------------------- legacy conversion */
+
+enum xsr_legacy_xl { XSR_LEGACY_XL_AUTO = 0, XSR_LEGACY_XL_PRESENT, XSR_LEGACY_XL_ABSENT };
+
+struct xsr_legacy_opts {
+    unsigned width;          /* toolstack width in bits, 32 or 64; 0 = detect */
+    uint32_t guest;          /* XSR_DOM_X86_PV or _HVM; 0 = detect */
+    enum xsr_layer format;   /* output XSR_LAYER_LIBXC or _LIBXL; NONE = libxl
+                              * when the input has an xl header, else libxc */
+    uint32_t version;        /* output stream version 3 or 4; 0 = 3 */
+    enum xsr_legacy_xl xl;   /* is an xl header in front of the stream? */
+    uint32_t delta_cache;    /* Remus delta cache in pages (0 = 8192, the
+                              * sender's size) */
+    /* Called now and then with the input bytes consumed; may be NULL. */
+    void (*progress)(void *ctx, uint64_t done, int64_t total);
+    void *progress_ctx;
+};
+
+struct xsr_legacy_info {
+    unsigned width;          /* toolstack width used (bits) */
+    uint32_t guest;          /* guest type used */
+    bool width_detected, guest_detected; /* probed rather than given */
+    unsigned guest_width;    /* PV: 4 or 8 */
+    unsigned pt_levels;      /* PV: 3 or 4 */
+    uint64_t p2m_size;
+    bool xl_header;          /* the input had one */
+    bool xl_header_dropped;  /* ... and libxc output left it out */
+    enum xsr_layer format;   /* output layer */
+    uint32_t version;        /* output version */
+    uint32_t vcpus;          /* online vCPUs (PV) */
+    uint64_t batches;        /* page batches read */
+    uint64_t pfn_entries;    /* batch entries written */
+    uint64_t data_pages;     /* pages with data written */
+    uint64_t xtab_dropped;   /* 0xf0000000 fillers dropped */
+    uint64_t empty_batches;  /* batches of fillers only (no record written) */
+    uint64_t checkpoints;    /* images in the stream (1 unless Remus) */
+    bool last_checkpoint;    /* the stream said it is the last one */
+    bool verify_mode;        /* pages after "enable verify" were resent */
+    bool compressed;         /* Remus compressed checkpoints were decoded */
+    uint64_t compressed_pages;
+    uint32_t hvm_params;     /* HVM parameters written */
+    bool device_model;       /* HVM device-model record converted */
+    uint64_t device_model_bytes;
+    uint64_t toolstack_bytes; /* toolstack chunk data read */
+    uint32_t physmap_dropped; /* PV physmap entries left out (no emulator) */
+    uint64_t trailing_bytes; /* ignored after a stream that declared its end */
+    uint64_t in_bytes, out_bytes;
+};
+
+/*
+ * Convert a legacy stream read from in to out.  On error err gives the byte
+ * offset (in the input) of the structure at fault; whatever was written to
+ * out must then be discarded (see xsr_outfile).
+ */
+int xsr_convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_legacy_opts *o,
+                       struct xsr_legacy_info *info, struct xsr_error *err);
+
+/* ------------------------------------------------- version conversion */
+
+struct xsr_convert_opts {
+    uint32_t version;        /* target libxc stream version: 2, 3 or 4 */
+    enum xsr_layer format;   /* input's outermost layer; NONE = detect */
+    bool allow_lossy;        /* to v2: drop CPUID/MSR policy records;
+                              * to v4: drop shared-info bytes a DOMAIN_CONTEXT
+                              * cannot carry (else these are errors) */
+    uint32_t max_buffer;     /* bytes of records held while folding (0 = 256 MiB) */
+    void (*progress)(void *ctx, uint64_t done, int64_t total);
+    void *progress_ctx;
+};
+
+struct xsr_convert_info {
+    enum xsr_layer format;   /* outermost layer of the input */
+    uint32_t from_version, to_version;
+    uint64_t records_in, records_out; /* libxc records */
+    uint64_t checkpoints;
+    uint32_t static_data_end_inserted, static_data_end_removed;
+    uint32_t policies_dropped;
+    uint32_t contexts_folded; /* DOMAIN_CONTEXT records written */
+    uint32_t contexts_split;  /* DOMAIN_CONTEXT records split */
+    uint32_t records_dropped; /* other records left out (listed in notes) */
+    uint64_t in_bytes, out_bytes;
+};
+
+/*
+ * Rewrite a save image (bare libxc, libxl or xl) to another libxc stream
+ * version.  Everything else is copied byte for byte:
+ *  - to v3 from v2: STATIC_DATA_END is inserted after the static data
+ *    (X86_PV_INFO, policy records), before the first other record;
+ *  - to v4: X86_TSC_INFO and SHARED_INFO of each checkpoint become one
+ *    DOMAIN_CONTEXT (v9 layout) placed after the checkpoint's memory, before
+ *    its vCPU / HVM records;
+ *  - from v4: each DOMAIN_CONTEXT becomes X86_TSC_INFO then SHARED_INFO (PV)
+ *    in its place;
+ *  - to v2: STATIC_DATA_END is removed.
+ * v3 -> v4 -> v3 gives back the same bytes for streams Xen writes.
+ */
+int xsr_convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_convert_opts *o,
+                        struct xsr_convert_info *info, struct xsr_error *err);
+
+/* ------------------------------------------- DOMAIN_CONTEXT contents */
+
+/* The v3 records a v9 DOMAIN_CONTEXT blob stands for. */
+struct xsr_domctx_parts {
+    uint16_t xen_major, xen_minor; /* of the HEADER entry */
+    bool has_shinfo;
+    uint32_t shinfo_flags;         /* XSR_DOMCTX_SHINFO_32BIT or 0 */
+    const uint8_t *shinfo;         /* shinfo_size bytes */
+    uint32_t shinfo_size;          /* <= XSR_DOMCTX_SHINFO_MAX */
+    bool has_tsc;
+    struct xsr_tsc_info tsc;       /* reserved ignored */
+};
+#define XSR_SHINFO_SIZE_64 3136u   /* sizeof(shared_info), 64-bit guest */
+#define XSR_SHINFO_SIZE_32 2344u   /* compat shared_info, 32-bit guest */
+
+/*
+ * Encode a blob (HEADER, SHARED_INFO, TSC_INFO, END) into dst (cap bytes);
+ * *len gets the size.  dst NULL: size only.  XSR_ELIMIT if it does not fit.
+ */
+int xsr_domctx_build(const struct xsr_domctx_parts *p, enum xsr_byte_order o, uint8_t *dst,
+                     size_t cap, size_t *len, struct xsr_error *err);
+/*
+ * Decode a blob into parts (pointers into blob).  Checks the v9 rules:
+ * HEADER first (magic, version 1), known typecodes, instance 0, at most one
+ * of each entry, exact sizes, zero padding, END last with nothing after it.
+ */
+int xsr_domctx_split(const uint8_t *blob, size_t len, enum xsr_byte_order o,
+                     struct xsr_domctx_parts *p, struct xsr_error *err);
+
+/* --------------------------------------------------- atomic output file */
+
+/*
+ * An output file written under a temporary name in the same directory and
+ * renamed to its name only by xsr_outfile_commit, so a failed conversion
+ * never leaves a half-written image.  Path "-" is standard output (written
+ * directly: commit and abort only flush).
+ */
+struct xsr_outfile;
+struct xsr_outfile *xsr_outfile_open(const char *path, struct xsr_error *err);
+struct xsr_chan *xsr_outfile_chan(struct xsr_outfile *f);
+const char *xsr_outfile_temp_path(const struct xsr_outfile *f); /* NULL for "-" */
+/* Flush to disk, close, rename over path; frees f.  On failure the
+ * temporary file is removed. */
+int xsr_outfile_commit(struct xsr_outfile *f, struct xsr_error *err);
+/* Close and remove the temporary file; frees f.  NULL allowed. */
+void xsr_outfile_abort(struct xsr_outfile *f);
+
+/* --------------------------------------------- legacy stream generator */
+
+struct xsr_legacy_gen_opts {
+    unsigned width;          /* toolstack width in bits: 64 (default) or 32 */
+    uint32_t guest;          /* XSR_DOM_X86_PV (default) or XSR_DOM_X86_HVM */
+    unsigned guest_width;    /* PV guest width in bytes: 8 (default) or 4 */
+    uint64_t nr_pages;       /* p2m_size (default 256) */
+    unsigned nr_vcpus;       /* online vCPUs (default 1) */
+    unsigned max_vcpu_id;    /* >= nr_vcpus - 1 (default nr_vcpus - 1) */
+    unsigned batch;          /* entries per batch, 1..1024 (default 1024) */
+    bool extv;               /* PV: extended vCPU contexts ("extv") */
+    uint32_t xsave_size;     /* PV: xsave bytes per vCPU ("xcnt" - 16); 0 none */
+    bool xl_header;          /* an xl header (JSON config) in front */
+    bool device_model;       /* HVM: a DeviceModelRecord0002 after the tail */
+    uint32_t dm_size;        /* its size (default 4096) */
+    bool toolstack;          /* a libxl toolstack chunk (-18): QEMU physmap
+                              * entries for HVM, none for PV (as libxl wrote) */
+    bool toolstack_pv_entries; /* PV: physmap entries all the same (bogus) */
+    bool all_chunks;         /* every chunk type meaningful for the guest type,
+                              * twice where allowed */
+    bool xtab;               /* XTAB/XALLOC/BROKEN entries, 0xf0000000 fillers */
+    bool filler_batch;       /* a batch of 0xf0000000 fillers only (Xen's
+                              * converter writes an invalid empty record) */
+    bool page_tables;        /* PV: L1..L4 page-table pages, pinned tops */
+    bool verify;             /* "enable verify" and every page again */
+    unsigned checkpoints;    /* > 1: a Remus stream of that many images */
+    bool last_checkpoint;    /* write the "last checkpoint" chunk (plain) */
+    bool compress;           /* Remus: enable compression, then compressed
+                              * checkpoints (needs checkpoints > 1) */
+    bool no_vcpu_info;       /* leave out the vcpu_info chunk (old streams) */
+    int32_t extra_chunk;     /* a chunk id to add in the body, 0 none (for
+                              * negative tests: tmem, unknown ids...) */
+    uint64_t seed;
+    /* Called with the name and offset of each structure written (negative
+     * tests cut and corrupt streams there); may be NULL. */
+    void (*mark)(void *ctx, const char *what, uint64_t offset);
+    void *mark_ctx;
+};
+/* Defaults for width (32/64) and guest type. */
+void xsr_legacy_gen_opts_init(struct xsr_legacy_gen_opts *o, unsigned width, uint32_t guest);
+int xsr_legacy_gen_write(const struct xsr_legacy_gen_opts *o, struct xsr_chan *out,
+                         struct xsr_error *err);
+/* The page the generator sends for pfn in image (checkpoint) `image`. */
+void xsr_legacy_gen_page(uint64_t seed, uint64_t pfn, unsigned image, uint8_t out[XSR_PAGE_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* xsr convert-legacy: a pre-v2 (Xen <= 4.5) save image to a v3 or v4 stream. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xsr/convert.h>
+#include <xsr/xsr.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "Usage: xsr convert-legacy [OPTIONS] IN OUT\n"
+    "       xsr convert-legacy [OPTIONS] -i IN -o OUT\n"
+    "\n"
+    "Convert a legacy save image or migration stream (Xen 4.5 and older) to a\n"
+    "libxc stream of version 3 (what Xen 4.14 and later restore) or 4.  The\n"
+    "writer's width and the guest type are read from the stream where it tells\n"
+    "them.  OUT is written under a temporary name and renamed when complete.\n"
+    "\n"
+    "  -w, --width 32|64        toolstack width of the writer (default: detect)\n"
+    "  -g, --guest pv|hvm       guest type (default: detect)\n"
+    "  -f, --format libxc|libxl output stream (default: libxl when the input has\n"
+    "                           an xl header, else libxc)\n"
+    "      --stream-version 3|4 libxc stream version to write (default 3)\n"
+    "  -x, --xl                 the input starts with an xl header (default: detect)\n"
+    "      --no-xl              the input has no xl header\n"
+    "      --delta-cache PAGES  cache for Remus compressed checkpoints (default 8192)\n"
+    "  -v, --verbose            describe the conversion on standard error\n"
+    "  -q, --quiet              no progress line\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "IN '-' reads standard input, OUT '-' writes standard output.\n"
+    "Exit status: 0 converted, 1 invalid input or failure, 2 bad usage.\n";
+
+static void on_progress(void *ctx, uint64_t done, int64_t total)
+{
+    (void)total;
+    cli_progress_update(ctx, done);
+}
+
+static const char *guest_name(uint32_t g)
+{
+    return g == XSR_DOM_X86_PV ? "PV" : g == XSR_DOM_X86_HVM ? "HVM" : "?";
+}
+
+static void describe(const char *prog, const struct xsr_legacy_info *i)
+{
+    fprintf(stderr, "%s: %u-bit toolstack%s, x86 %s guest%s", prog, i->width,
+            i->width_detected ? " (detected)" : "", guest_name(i->guest),
+            i->guest_detected ? " (detected)" : "");
+    if (i->guest == XSR_DOM_X86_PV)
+        fprintf(stderr, ", %u-bit with %u page-table levels", i->guest_width * 8, i->pt_levels);
+    fprintf(stderr, ", p2m size %#" PRIx64 "\n", i->p2m_size);
+    fprintf(stderr, "%s: %" PRIu64 " image%s%s, %" PRIu64 " batches, %" PRIu64 " pfn entries, %"
+            PRIu64 " pages", prog, i->checkpoints, i->checkpoints == 1 ? "" : "s",
+            i->checkpoints > 1 ? " (Remus checkpoints)" : "", i->batches, i->pfn_entries,
+            i->data_pages);
+    if (i->guest == XSR_DOM_X86_PV)
+        fprintf(stderr, ", %" PRIu32 " vCPUs", i->vcpus);
+    else
+        fprintf(stderr, ", %" PRIu32 " HVM parameters", i->hvm_params);
+    fputc('\n', stderr);
+    if (i->xtab_dropped || i->empty_batches)
+        fprintf(stderr, "%s: dropped %" PRIu64 " 'XTAB, pfn 0' fillers and %" PRIu64
+                " batches of nothing else\n", prog, i->xtab_dropped, i->empty_batches);
+    if (i->compressed)
+        fprintf(stderr, "%s: decoded %" PRIu64 " pages of compressed Remus checkpoints\n", prog,
+                i->compressed_pages);
+    if (i->verify_mode)
+        fprintf(stderr, "%s: the pages the stream resent for verification are kept as page "
+                "data\n", prog);
+    if (i->device_model)
+        fprintf(stderr, "%s: device model: %" PRIu64 " bytes\n", prog, i->device_model_bytes);
+    if (i->xl_header_dropped)
+        fprintf(stderr, "%s: the xl header (and the domain configuration in it) was left out: "
+                "a libxc stream cannot carry it\n", prog);
+    if (i->trailing_bytes)
+        fprintf(stderr, "%s: ignored %" PRIu64 " bytes after the end of the legacy stream\n",
+                prog, i->trailing_bytes);
+    fprintf(stderr, "%s: wrote a %s stream, version %" PRIu32 ", %" PRIu64 " bytes from %" PRIu64
+            "\n", prog, i->format == XSR_LAYER_LIBXL ? "libxl" : "libxc", i->version,
+            i->out_bytes, i->in_bytes);
+}
+
+int cmd_convert_legacy(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "width", required_argument, NULL, 'w' },
+        { "guest", required_argument, NULL, 'g' },
+        { "format", required_argument, NULL, 'f' },
+        { "stream-version", required_argument, NULL, 'S' },
+        { "xl", no_argument, NULL, 'x' },
+        { "no-xl", no_argument, NULL, 'X' },
+        { "delta-cache", required_argument, NULL, 'C' },
+        { "in", required_argument, NULL, 'i' },
+        { "out", required_argument, NULL, 'o' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct xsr_legacy_opts o = { 0 };
+    struct xsr_legacy_info info;
+    struct cli_progress progress;
+    struct xsr_error err;
+    const char *in_path = NULL, *out_path = NULL;
+    bool verbose = false, quiet = false;
+    struct xsr_outfile *of;
+    struct xsr_chan *in;
+    uint64_t v;
+    int c, rc;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "w:g:f:xi:o:vqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'w':
+            if (strcmp(optarg, "32") && strcmp(optarg, "64"))
+                return cli_usage_error(argv[0], "width '%s' is neither 32 nor 64", optarg);
+            o.width = optarg[0] == '3' ? 32 : 64;
+            break;
+        case 'g':
+            if (strcmp(optarg, "pv") == 0)
+                o.guest = XSR_DOM_X86_PV;
+            else if (strcmp(optarg, "hvm") == 0)
+                o.guest = XSR_DOM_X86_HVM;
+            else
+                return cli_usage_error(argv[0], "guest type '%s' is neither pv nor hvm", optarg);
+            break;
+        case 'f':
+            if (strcmp(optarg, "libxc") == 0)
+                o.format = XSR_LAYER_LIBXC;
+            else if (strcmp(optarg, "libxl") == 0)
+                o.format = XSR_LAYER_LIBXL;
+            else
+                return cli_usage_error(argv[0], "format '%s' is neither libxc nor libxl", optarg);
+            break;
+        case 'S':
+            if (!cli_parse_u64(optarg, 3, 4, &v))
+                return cli_usage_error(argv[0], "a legacy stream converts to stream version 3 or "
+                                       "4, not '%s'", optarg);
+            o.version = (uint32_t)v;
+            break;
+        case 'x': o.xl = XSR_LEGACY_XL_PRESENT; break;
+        case 'X': o.xl = XSR_LEGACY_XL_ABSENT; break;
+        case 'C':
+            if (!cli_parse_u64(optarg, 1, 1u << 26, &v))
+                return cli_usage_error(argv[0], "delta cache '%s' is not 1 to 2^26 pages", optarg);
+            o.delta_cache = (uint32_t)v;
+            break;
+        case 'i': in_path = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'v': verbose = true; break;
+        case 'q': quiet = true; break;
+        case 'h': return cli_help(usage);
+        default: return cli_bad_option(argv[0]);
+        }
+    }
+    if (!in_path && optind < argc)
+        in_path = argv[optind++];
+    if (!out_path && optind < argc)
+        out_path = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+    if (!in_path || !out_path)
+        return cli_usage_error(argv[0], "need an input and an output (use - for standard "
+                               "input/output)");
+
+    in = cli_open_input(argv[0], in_path);
+    if (!in)
+        return CLI_EXIT_FAIL;
+    xsr_error_clear(&err);
+    of = xsr_outfile_open(out_path, &err);
+    if (!of) {
+        cli_print_error(argv[0], out_path, &err);
+        xsr_chan_close(in, NULL);
+        return CLI_EXIT_FAIL;
+    }
+    cli_progress_init(&progress, "converting", xsr_chan_size(in), quiet);
+    o.progress = on_progress;
+    o.progress_ctx = &progress;
+    rc = xsr_convert_legacy(in, xsr_outfile_chan(of), &o, &info, &err);
+    cli_progress_done(&progress);
+    xsr_chan_close(in, NULL);
+    if (rc < 0) {
+        xsr_outfile_abort(of);
+        cli_print_error(argv[0], strcmp(in_path, "-") == 0 ? "standard input" : in_path, &err);
+        return CLI_EXIT_FAIL;
+    }
+    rc = xsr_outfile_commit(of, &err);
+    if (rc < 0) {
+        cli_print_error(argv[0], out_path, &err);
+        return CLI_EXIT_FAIL;
+    }
+    if (verbose)
+        describe(argv[0], &info);
+    else if (info.trailing_bytes)
+        fprintf(stderr, "%s: warning: ignored %" PRIu64 " bytes after the end of the legacy "
+                "stream\n", argv[0], info.trailing_bytes);
+    return CLI_EXIT_OK;
+}
