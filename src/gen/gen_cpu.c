@@ -167,7 +167,6 @@ static void user_regs(const struct xsri_gen *g, unsigned vcpu, unsigned ckpt, ui
     uint64_t sp = xsri_gen_pv_va(g, 0) + XSR_PAGE_SIZE - 0x100 * (vcpu % 8 + 1);
     if (g->width == 8) {
         xsr_st64(r + 32, sp + 0x40, o);                          /* rbp */
-        xsr_st64(r + 80, (uint64_t)-38 & 0xffffffffULL, o);      /* rax */
         xsr_st64(r + 96, rdx, o);                                /* rdx */
         xsr_st64(r + 112, 1, o);                                 /* rdi: SCHEDOP_block */
         xsr_st64(r + 128, KERNEL_TEXT_64 + 0x1a2b0 + ckpt * 0x40, o); /* rip */
