@@ -15,6 +15,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_convert_legacy(int argc, char **argv);
 
 #endif

@@ -34,6 +34,7 @@ static const struct command commands[] = {
     { "diff", cmd_diff, "show what differs between two save images" },
     { "stats", cmd_stats, "page statistics per iteration of a (live) stream" },
     { "map", cmd_map, "draw guest memory as an SVG map" },
+    { "convert", cmd_convert, "rewrite an image to libxc stream version 2, 3 or 4" },
     { "convert-legacy", cmd_convert_legacy, "convert a legacy (Xen <= 4.5) image to stream v3/v4" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
