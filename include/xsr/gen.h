@@ -4,6 +4,13 @@
  * type, PV and HVM, versions 2-4, both byte orders, bare libxc or wrapped in
  * libxl / xl, live passes, checkpoints).  Used for golden test vectors, for
  * the demo, and for benchmarks.  Deterministic for a given option set.
+ *
+ * Records come in the order Xen's saver and toolstack write them (HVM_CONTEXT
+ * before HVM_PARAMS; v4: DOMAIN_CONTEXT after the last PAGE_DATA of each
+ * checkpoint, holding exactly what the v3 SHARED_INFO and X86_TSC_INFO
+ * records of the same options hold).  Structured guest pages (page tables,
+ * p2m frames, start_info) use the stream's byte order; ordinary pages are raw
+ * bytes from xsr_gen_page_fill, the same in both orders.
  */
 #ifndef XSR_GEN_H
 #define XSR_GEN_H
@@ -30,10 +37,18 @@ struct xsr_gen_opts {
     unsigned live_passes;      /* extra passes re-sending dirty pages (0) */
     unsigned checkpoints;      /* > 0: a checkpointed (Remus/COLO) stream */
     bool verify_pass;          /* VERIFY record + all pages again */
-    bool all_records;          /* every optional extra: XSAVE/MSRS/EXTENDED,
-                                * XTAB/XALLOC/BROKEN pages, an optional record,
-                                * emulator records for HVM, page tables for PV */
-    bool page_tables;          /* PV: build real L1..L4 tables (default true for PV) */
+    bool all_records;          /* every optional extra: X86_PV_VCPU_MSRS,
+                                * BROKEN/XALLOC/XTAB pages (live: also a page
+                                * ballooned out and a deferred L1 table), HVM
+                                * viridian/CPU_MSR entries and ioreq-server
+                                * params, the optional record below.  EXTENDED
+                                * and XSAVE are always sent (as Xen 4.17 does),
+                                * and so are the HVM emulator records when
+                                * wrapped in libxl or xl. */
+    bool page_tables;          /* PV: real page tables (top level pinned) that
+                                * cr3 points at (default true for PV); false:
+                                * all pages NOTAB and cr3 0, which frames and
+                                * checks but would not restore */
     uint64_t seed;
 };
 /* Type of the optional record written with all_records (body of 12 bytes). */
