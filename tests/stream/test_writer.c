@@ -149,6 +149,20 @@ static void test_large_body_not_copied(void **state)
     assert_int_equal(spy.len, 16 + 8 + 4096 + 16);
     assert_int_equal(spy.out[16 + 8 + 4096], 3);
     xsr_chan_close(ch, NULL);
+
+    /* half the batch is already "large"; just under half is copied */
+    memset(&spy, 0, sizeof(spy));
+    ch = xsr_chan_custom(&ops, &spy, false, NULL);
+    w = xsr_writer_new(ch, 1024, NULL);
+    assert_int_equal(xsr_writer_record(w, 4, big, 511, &err), 0);
+    assert_int_equal(spy.calls, 0);
+    assert_int_equal(xsr_writer_record(w, 5, big, 512, &err), 0);
+    assert_int_equal(spy.calls, 1);
+    assert_int_equal(spy.counts[0], 2);
+    assert_ptr_equal(spy.bases[0][1], big);
+    assert_int_equal(spy.len, 8 + 512 + 8 + 512);
+    assert_int_equal(xsr_writer_free(w, &err), 0);
+    xsr_chan_close(ch, NULL);
 }
 
 static void test_no_pointer_kept(void **state)
