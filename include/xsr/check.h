@@ -84,7 +84,10 @@ struct xsr_rule_info {
     const char *id;
     enum xsr_severity severity; /* in strict mode */
     const char *summary;
+    int lenient_severity;       /* an enum xsr_severity in lenient mode, or
+                                 * XSR_SEV_NONE if not reported there */
 };
+#define XSR_SEV_NONE (-1)
 const struct xsr_rule_info *xsr_rules(unsigned *count);
 
 #ifdef __cplusplus

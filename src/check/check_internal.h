@@ -19,7 +19,7 @@ enum xsri_rule {
 };
 
 /* A severity, or "not reported" in that mode. */
-#define XSRI_SEV_OFF (-1)
+#define XSRI_SEV_OFF XSR_SEV_NONE
 
 /* Severity of rule r in the given mode (XSRI_SEV_OFF if not reported). */
 int xsri_rule_severity(enum xsri_rule r, bool lenient);

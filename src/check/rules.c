@@ -5,16 +5,10 @@
 #define ERR XSR_SEV_ERROR
 #define WARN XSR_SEV_WARNING
 #define NOTE XSR_SEV_NOTE
-#define OFF XSRI_SEV_OFF
+#define OFF XSR_SEV_NONE
 
 static const struct xsr_rule_info catalogue[XSRI_RULE_COUNT] = {
-#define RULE(name, id, strict, lenient, summary) [XSRI_R_##name] = { id, strict, summary },
-#include "rules.def"
-#undef RULE
-};
-
-static const signed char lenient_sev[XSRI_RULE_COUNT] = {
-#define RULE(name, id, strict, lenient, summary) [XSRI_R_##name] = lenient,
+#define RULE(name, id, strict, lenient, summary) [XSRI_R_##name] = { id, strict, summary, lenient },
 #include "rules.def"
 #undef RULE
 };
@@ -38,7 +32,7 @@ const char *xsr_severity_name(enum xsr_severity s)
 
 int xsri_rule_severity(enum xsri_rule r, bool lenient)
 {
-    return lenient ? lenient_sev[r] : (int)catalogue[r].severity;
+    return lenient ? catalogue[r].lenient_severity : (int)catalogue[r].severity;
 }
 
 const char *xsri_rule_id(enum xsri_rule r)

@@ -470,6 +470,10 @@ static void test_catalogue(void **state)
         assert_non_null(rules[i].id);
         assert_true(strlen(rules[i].summary) > 10);
         assert_true(rules[i].severity <= XSR_SEV_ERROR);
+        assert_true(rules[i].lenient_severity >= XSR_SEV_NONE &&
+                    rules[i].lenient_severity <= XSR_SEV_ERROR);
+        /* lenient mode is never stricter than strict mode */
+        assert_true(rules[i].lenient_severity <= (int)rules[i].severity);
         for (unsigned j = 0; j < i; j++)
             assert_string_not_equal(rules[i].id, rules[j].id);
     }
@@ -494,8 +498,8 @@ static void test_doc_matches_catalogue(void **state)
     for (char *line = strtok(doc, "\n"); line; line = strtok(NULL, "\n")) {
         if (strncmp(line, "| `", 3) != 0)
             continue;
-        char id[80], strict[16];
-        assert_int_equal(sscanf(line, "| `%79[^`]` | %15s |", id, strict), 2);
+        char id[80], strict[16], lenient[16];
+        assert_int_equal(sscanf(line, "| `%79[^`]` | %15s | %15s |", id, strict, lenient), 3);
         unsigned i;
         for (i = 0; i < n && strcmp(rules[i].id, id) != 0; i++)
             ;
@@ -506,6 +510,13 @@ static void test_doc_matches_catalogue(void **state)
             fprintf(stderr, "doc/rules.md: %s is %s, the catalogue says %s\n", id, strict,
                     xsr_severity_name(rules[i].severity));
         assert_string_equal(strict, xsr_severity_name(rules[i].severity));
+        const char *lsev = rules[i].lenient_severity == XSR_SEV_NONE
+                              ? "—"
+                              : xsr_severity_name((enum xsr_severity)rules[i].lenient_severity);
+        if (strcmp(lenient, lsev) != 0)
+            fprintf(stderr, "doc/rules.md: %s is %s in lenient mode, the catalogue says %s\n", id,
+                    lenient, lsev);
+        assert_string_equal(lenient, lsev);
         rows++;
     }
     if (rows != n)
