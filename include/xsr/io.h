@@ -70,8 +70,9 @@ struct xsr_chan *xsr_chan_custom(const struct xsr_chan_ops *ops, void *ctx, bool
  * return at most max_io bytes per call (0 = no limit), every eintr_every-th
  * call fails with EINTR first (0 = never), and after fail_after bytes the
  * next read/write fails with fail_errno (fail_after = UINT64_MAX: never;
- * fail_errno 0 means "end of file" for reads).  Views are disabled so that
- * the copying paths are exercised.
+ * fail_errno 0 means "end of file" for reads and "no byte accepted" for
+ * writes, which xsr_chan_write reports as XSR_EIO).  Views are disabled so
+ * that the copying paths are exercised.
  */
 struct xsr_fault_spec {
     size_t max_io;

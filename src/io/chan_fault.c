@@ -23,7 +23,7 @@ struct fault_ctx {
  * point.  Returns the number of bytes this call may move (> 0), or 0 with
  * *ret set when the call must end right away.
  */
-static size_t fault_gate(struct fault_ctx *f, size_t n, bool reading, ssize_t *ret)
+static size_t fault_gate(struct fault_ctx *f, size_t n, ssize_t *ret)
 {
     f->calls++;
     if (f->spec.eintr_every && f->calls % f->spec.eintr_every == 0) {
@@ -38,7 +38,6 @@ static size_t fault_gate(struct fault_ctx *f, size_t n, bool reading, ssize_t *r
             errno = f->spec.fail_errno;
             *ret = -1;
         }
-        (void)reading;
         return 0;
     }
     if (f->spec.max_io && n > f->spec.max_io)
@@ -56,7 +55,7 @@ static ssize_t fault_read(void *ctx, void *buf, size_t n)
     ssize_t ret = 0;
     if (n == 0)
         return 0;
-    n = fault_gate(f, n, true, &ret);
+    n = fault_gate(f, n, &ret);
     if (n == 0)
         return ret;
     ssize_t r = xsri_chan_read_some(f->inner, buf, n);
@@ -74,7 +73,7 @@ static ssize_t fault_writev(void *ctx, const struct iovec *iov, int iovcnt)
     if (total == 0)
         return 0;
     ssize_t ret = 0;
-    size_t allow = fault_gate(f, total, false, &ret);
+    size_t allow = fault_gate(f, total, &ret);
     if (allow == 0)
         return ret;
     struct iovec local[FAULT_IOV_MAX];

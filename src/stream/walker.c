@@ -10,6 +10,11 @@
  *   libxc END / CHECKPOINT --> back to libxl records
  *   libxl CHECKPOINT_END (after a libxc CHECKPOINT) --> libxc records again
  *   libxl END, or END of a bare libxc stream --> end; later bytes are trailing
+ *
+ * A bare libxc stream has no libxl layer to return to: its CHECKPOINT records
+ * are followed directly by more libxc records.  A LIBXC_CONTEXT after the
+ * libxc END starts a new libxc stream (headers again); libxc record indexes
+ * keep counting across checkpoints and such restarts.
  */
 #include <inttypes.h>
 #include <stdlib.h>
