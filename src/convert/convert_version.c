@@ -183,11 +183,12 @@ static int fold(struct vconv *c, const struct xsr_event *ev)
         if (r->length != want)
             return fail_at(c, ev, XSR_EFORMAT, "%s record of %" PRIu32 " bytes, not %" PRIu32,
                            xsr_rec_type_name(r->type), r->length, want);
-        if (c->context_done || (tsc ? c->have_tsc : c->have_shinfo))
+        /* A later copy replaces an earlier one (a restore applies both in
+         * turn), but once the context is written it is too late. */
+        if (c->context_done)
             return fail_at(c, ev, XSR_EUNSUP,
-                           "a second %s record in one checkpoint%s cannot be folded into its "
-                           "DOMAIN_CONTEXT", xsr_rec_type_name(r->type),
-                           c->context_done ? ", after its vCPU/HVM records," : "");
+                           "a %s record after this checkpoint's vCPU/HVM records cannot be "
+                           "folded into its DOMAIN_CONTEXT", xsr_rec_type_name(r->type));
         if (tsc) {
             memcpy(c->tsc, r->body, want);
             c->have_tsc = true;
