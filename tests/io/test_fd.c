@@ -270,6 +270,32 @@ static void test_stdin_dash(void **state)
     close(saved);
 }
 
+static void test_stdout_dash(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/stdout", tmpdir);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0 && saved >= 0);
+    assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+    close(fd);
+    struct xsr_error err;
+    struct xsr_chan *ch = xsr_chan_open_write("-", &err);
+    int rc1 = ch ? xsr_chan_write(ch, data, 99, &err) : -100;
+    int rc2 = xsr_chan_close(ch, &err);
+    bool still_open = fcntl(STDOUT_FILENO, F_GETFD) >= 0;
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    assert_int_equal(rc1, 0);
+    assert_int_equal(rc2, 0);
+    assert_true(still_open); /* standard output is not owned */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 99);
+}
+
 static void test_close_failure_reported(void **state)
 {
     (void)state;
@@ -310,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_regular_file_no_mmap),
         cmocka_unit_test(test_open_write_and_errors),
         cmocka_unit_test(test_stdin_dash),
+        cmocka_unit_test(test_stdout_dash),
         cmocka_unit_test(test_close_failure_reported),
         cmocka_unit_test(test_write_to_closed_pipe),
     };

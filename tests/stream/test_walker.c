@@ -129,6 +129,35 @@ static void test_bare_libxc_checkpoints_continue(void **state)
     walk_everywhere(sample_libxc_checkpoints, XSR_LAYER_LIBXC);
 }
 
+static void sample_libxc_restart(struct sample *s)
+{
+    sb_begin(s, 0);
+    sb_libxl_hdr(s, XSR_BIG_ENDIAN);
+    sb_libxl_rec(s, XSR_LIBXL_REC_LIBXC_CONTEXT, 0);
+    sb_ihdr(s, 3, XSR_LITTLE_ENDIAN);
+    sb_dhdr(s);
+    sb_rec(s, XSR_REC_END, 0);
+    sb_libxl_rec(s, XSR_LIBXL_REC_LIBXC_CONTEXT, 0);
+    sb_ihdr(s, 2, XSR_BIG_ENDIAN); /* a second libxc stream, its own order */
+    sb_dhdr(s);
+    sb_rec(s, XSR_REC_HVM_CONTEXT, 13);
+    sb_rec(s, XSR_REC_END, 0);
+    sb_libxl_rec(s, XSR_LIBXL_REC_EMULATOR_CONTEXT, 3);
+    sb_libxl_rec(s, XSR_LIBXL_REC_END, 0);
+    sb_finish(s);
+}
+
+static void test_libxc_stream_after_end(void **state)
+{
+    (void)state;
+    walk_everywhere(sample_libxc_restart, XSR_LAYER_LIBXL);
+    struct sample s;
+    sample_libxc_restart(&s);
+    assert_int_equal(s.ev[8].kind, XSR_EV_RECORD);
+    assert_int_equal(s.ev[8].index, 1); /* indexes keep counting (no restart at 0) */
+    sample_free(&s);
+}
+
 static void test_forced_format(void **state)
 {
     (void)state;
@@ -286,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_bare_libxl),
         cmocka_unit_test(test_checkpointed_libxl),
         cmocka_unit_test(test_bare_libxc_checkpoints_continue),
+        cmocka_unit_test(test_libxc_stream_after_end),
         cmocka_unit_test(test_forced_format),
         cmocka_unit_test(test_trailing_bytes),
         cmocka_unit_test(test_legacy_after_xl),
