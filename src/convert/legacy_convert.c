@@ -79,6 +79,20 @@ static int fail(struct conv *c, uint64_t off, int code, const char *fmt, ...)
     return code;
 }
 
+static int fail_xl(struct conv *c, uint64_t off, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail_xl(struct conv *c, uint64_t off, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    xsr_error_vset(c->err, code, fmt, ap);
+    va_end(ap);
+    xsr_error_locate(c->err, off, XSR_LAYER_XL, XSR_NO_INDEX, 0);
+    return code;
+}
+
 static int rd32(struct conv *c, uint32_t *v, const char *what)
 {
     uint8_t b[4];
@@ -148,15 +162,15 @@ static int xl_header(struct conv *c, bool *present)
         return rc;
     }
     if (h.mandatory_flags & XSR_XL_FLAG_STREAMV2)
-        return fail(c, off, XSR_EUNSUP,
+        return fail_xl(c, off, XSR_EUNSUP,
                     "the xl header says a libxl (migration v2) stream follows, not a legacy "
                     "one: use 'xsr convert' to change its stream version");
     if (h.mandatory_flags & ~XSR_XL_FLAGS_KNOWN)
-        return fail(c, off, XSR_EUNSUP,
+        return fail_xl(c, off, XSR_EUNSUP,
                     "the xl header has unknown mandatory flags %#" PRIx32,
                     h.mandatory_flags & ~XSR_XL_FLAGS_KNOWN);
     if (h.optional_data_len > XL_OPTIONAL_MAX)
-        return fail(c, off, XSR_ELIMIT,
+        return fail_xl(c, off, XSR_ELIMIT,
                     "the xl header announces %" PRIu32 " bytes of optional data, more than "
                     "the %u MiB accepted", h.optional_data_len, XL_OPTIONAL_MAX >> 20);
     rc = xsri_lin_get(&c->in, h.optional_data_len, &p, "xl header optional data");
@@ -188,10 +202,14 @@ static int detect(struct conv *c)
     if (rc < 0)
         return rc;
     if (got == 0)
-        return fail(c, off, XSR_ETRUNC, "the input is empty where a legacy stream should start "
-                    "(offset %" PRIu64 ")", off);
+        return fail(c, off, XSR_ETRUNC, "the legacy stream ends at offset %" PRIu64 ": the "
+                    "input is empty where it should start", off);
     xsr_error_clear(&e);
     prc = xsr_legacy_probe(p, got, &probe, &e);
+    if (prc == XSR_EUNSUP && got < 24 && (!c->opts->width || !c->opts->guest))
+        return fail(c, off + got, XSR_ETRUNC,
+                    "the legacy stream ends at offset %" PRIu64 ", too soon to tell its writer's "
+                    "width and guest type", off + got);
     unsigned width = c->opts->width;
     uint32_t guest = c->opts->guest;
     if (width == 0) {
@@ -624,6 +642,11 @@ static int body(struct conv *c)
 
         if (rc < 0)
             return rc;
+        if (first && c->image > 0 && (id > (int32_t)XSR_LEGACY_MAX_BATCH || id < XSR_LEGACY_CHUNK_MIN))
+            return fail(c, off, XSR_EFORMAT,
+                        "unknown chunk type %" PRId32 " at offset %" PRIu64 ", after the tail of "
+                        "image %u (expected %sthe next Remus checkpoint)", id, off, c->image,
+                        c->pv ? "" : "a device-model record or ");
         if (id > 0) {
             rc = batch(c, id, off);
         } else if (xsr_legacy_chunk_hvm_param(id)) {
@@ -669,11 +692,6 @@ static int body(struct conv *c)
                 rc = toolstack_chunk(c, off);
                 break;
             default:
-                if (first && c->image > 0)
-                    return fail(c, off, XSR_EFORMAT,
-                                "unknown chunk type %" PRId32 " at offset %" PRIu64 ", after "
-                                "the tail of image %u (expected %sthe next Remus checkpoint)",
-                                id, off, c->image, c->pv ? "" : "a device-model record or ");
                 return fail(c, off, XSR_EFORMAT, "unknown chunk type %" PRId32 " at offset %"
                             PRIu64, id, off);
             }
@@ -802,6 +820,12 @@ static int device_model(struct conv *c, bool *to_eof)
     bool qemu = got == XSR_LEGACY_DM_SIG_SIZE &&
                 memcmp(p, XSR_LEGACY_DM_SIG_QEMU, XSR_LEGACY_DM_SIG_SIZE) == 0;
     if (!len_prefixed && !qemu) {
+        if (got < XSR_LEGACY_DM_SIG_SIZE &&
+            (memcmp(p, XSR_LEGACY_DM_SIG, got) == 0 || memcmp(p, XSR_LEGACY_DM_SIG_REMUS, got) == 0 ||
+             memcmp(p, XSR_LEGACY_DM_SIG_QEMU, got) == 0))
+            return fail(c, off, XSR_ETRUNC,
+                        "the legacy stream ends at offset %" PRIu64 " inside the device-model "
+                        "signature that starts at offset %" PRIu64, off + got, off);
         if (c->last_checkpoint) {
             char sig[XSR_LEGACY_DM_SIG_SIZE + 1];
             for (size_t i = 0; i < XSR_LEGACY_DM_SIG_SIZE; i++)

@@ -514,6 +514,7 @@ static int send_body(struct lg *g, unsigned k)
     if (!b)
         return xsr_error_set(g->err, XSR_ENOMEM, "out of memory for a page batch");
     g->image = k;
+    mark(g, "image");
     if (o->extra_chunk) {
         mark(g, "extra_chunk");
         rc = put32(g, (uint32_t)o->extra_chunk);
