@@ -57,6 +57,11 @@ struct xsr_extract_opts {
     /* If non-NULL, receives the pfn map: a TSV table with one line per frame
      * named in the stream (doc/analyze.md).  Costs 8 more bytes per frame. */
     FILE *pfn_map;
+    /* Optional: the path of the regular file `in` reads, from its first
+     * byte.  Runs of pages are then copied from it with copy_file_range(2),
+     * inside the kernel, where the file systems allow (else as usual);
+     * all-zero pages are then copied too instead of being left as holes. */
+    const char *in_path;
 };
 
 struct xsr_extract_result {

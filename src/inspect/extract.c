@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze_scan.h"
@@ -20,8 +22,15 @@
 struct run {
     uint64_t off;
     const uint8_t *src;
+    uint64_t in_off;   /* offset of src in the input */
     size_t len;
+    size_t zero_tail;  /* trailing all-zero pages of frames that had no data */
 };
+
+/* All-zero pages of frames without data stay holes, but short stretches of
+ * them inside a run are written with it: far fewer calls for a little less
+ * sparseness.  A stretch this long ends the run. */
+#define ZERO_STRETCH (16u * XSR_PAGE_SIZE)
 
 struct extract {
     int fd;
@@ -30,6 +39,7 @@ struct extract {
     struct xsr_extract_result *res;
     struct xsri_elf *elf;
     struct run run;
+    int in_fd;                     /* for copy_file_range, or -1 */
     uint8_t cmp[XSR_PAGE_SIZE];
 };
 
@@ -53,26 +63,73 @@ static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off, struct xs
     return 0;
 }
 
+/* Copy the first bytes of a run inside the kernel; returns how many were
+ * copied.  Any failure (other file systems, a shorter file) only turns the
+ * copying off: the rest goes through pwrite. */
+static size_t copy_in_kernel(struct extract *x)
+{
+    loff_t in = (loff_t)x->run.in_off, out = (loff_t)x->run.off;
+    size_t done = 0;
+
+    while (done < x->run.len) {
+        ssize_t n = copy_file_range(x->in_fd, &in, x->fd, &out, x->run.len - done, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(x->in_fd);
+            x->in_fd = -1;
+            break;
+        }
+        done += (size_t)n;
+    }
+    return done;
+}
+
 static int flush_run(struct extract *x, struct xsr_error *err)
 {
     int rc = 0;
-    if (x->run.len)
-        rc = write_all(x->fd, x->run.src, x->run.len, x->run.off, err);
+    x->run.len -= x->run.zero_tail; /* holes read as zeros already */
+    x->run.zero_tail = 0;
+    if (x->run.len) {
+        size_t done = x->in_fd >= 0 ? copy_in_kernel(x) : 0;
+        if (done < x->run.len)
+            rc = write_all(x->fd, x->run.src + done, x->run.len - done, x->run.off + done, err);
+    }
     x->run.len = 0;
     return rc;
 }
 
-static int put_page(struct extract *x, uint64_t off, const uint8_t *src, struct xsr_error *err)
+static bool extends_run(const struct extract *x, uint64_t off, const uint8_t *src, uint64_t in_off)
 {
-    if (x->run.len && x->run.off + x->run.len == off && x->run.src + x->run.len == src &&
-        x->run.len <= (64u << 20)) {
+    return x->run.len && x->run.off + x->run.len == off && x->run.src + x->run.len == src &&
+           x->run.in_off + x->run.len == in_off && x->run.len <= (64u << 20);
+}
+
+/* A zero page of a frame that had no data: only ever part of a run. */
+static int put_zero_page(struct extract *x, uint64_t off, const uint8_t *src, uint64_t in_off,
+                         struct xsr_error *err)
+{
+    if (!extends_run(x, off, src, in_off))
+        return 0;
+    x->run.len += XSR_PAGE_SIZE;
+    x->run.zero_tail += XSR_PAGE_SIZE;
+    return x->run.zero_tail >= ZERO_STRETCH ? flush_run(x, err) : 0;
+}
+
+static int put_page(struct extract *x, uint64_t off, const uint8_t *src, uint64_t in_off,
+                    struct xsr_error *err)
+{
+    if (extends_run(x, off, src, in_off)) {
         x->run.len += XSR_PAGE_SIZE;
+        x->run.zero_tail = 0;
         return 0;
     }
     int rc = flush_run(x, err);
     x->run.off = off;
     x->run.src = src;
+    x->run.in_off = in_off;
     x->run.len = XSR_PAGE_SIZE;
+    x->run.zero_tail = 0;
     return rc;
 }
 
@@ -116,6 +173,13 @@ static int read_page(int fd, uint64_t off, uint8_t *buf, struct xsr_error *err)
     return 0;
 }
 
+static bool page_is_zero(const uint8_t *p)
+{
+    static const uint8_t zero[XSR_PAGE_SIZE];
+    /* most pages fail on the first byte; memcmp is vectorised for the rest */
+    return p[0] == 0 && memcmp(p, zero, XSR_PAGE_SIZE) == 0;
+}
+
 static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, struct xsr_error *err)
 {
     struct extract *x = ctx;
@@ -144,10 +208,12 @@ static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, s
             x->res->resent++;
         if (s->pfns.aux)
             s->pfns.aux[pg->pfn] = pg->offset;
-        /* A hole already reads as zeros: leave zero pages sparse. */
-        if (!(pg->prev & XSRI_PF_DATA) && xsr_all_zero(pg->data, XSR_PAGE_SIZE))
-            return 0;
-        return put_page(x, off, pg->data, err);
+        /* A hole already reads as zeros: leave zero pages sparse.  Not when
+         * copying inside the kernel, where looking at the page would cost
+         * more than copying it. */
+        if (x->in_fd < 0 && !(pg->prev & XSRI_PF_DATA) && page_is_zero(pg->data))
+            return put_zero_page(x, off, pg->data, pg->offset, err);
+        return put_page(x, off, pg->data, pg->offset, err);
     }
     if (pg->prev & XSRI_PF_DATA) { /* the frame lost its data */
         if ((rc = flush_run(x, err)) < 0)
@@ -213,14 +279,27 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
         return xsr_error_set(err, XSR_EINVAL, "xsr_extract needs an input channel and an output file");
     if (o->format != XSR_EXTRACT_RAW && o->format != XSR_EXTRACT_ELF)
         return xsr_error_set(err, XSR_EINVAL, "unknown extraction format %d", (int)o->format);
-    /* Old contents would show through the holes. */
-    if (ftruncate(out_fd, 0) != 0)
-        return xsr_error_sys(err, errno, "the output cannot be truncated (it must be a regular file)");
+    /* Old contents would show through the holes.  An empty file is left
+     * alone: truncating it would make ext4 flush it on close. */
+    struct stat ost;
+    if (fstat(out_fd, &ost) != 0 || !S_ISREG(ost.st_mode))
+        return xsr_error_set(err, XSR_EIO, "the output must be a regular file");
+    if (ost.st_size != 0 && ftruncate(out_fd, 0) != 0)
+        return xsr_error_sys(err, errno, "the output cannot be truncated");
 
     x = calloc(1, sizeof(*x));
     if (!x)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory");
     x->fd = out_fd;
+    x->in_fd = -1;
+    if (o->in_path) {
+        struct stat st;
+        x->in_fd = open(o->in_path, O_RDONLY | O_CLOEXEC);
+        if (x->in_fd >= 0 && (fstat(x->in_fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+            close(x->in_fd);
+            x->in_fd = -1;
+        }
+    }
     x->o = o;
     x->res = res;
     if (o->format == XSR_EXTRACT_ELF) {
@@ -270,6 +349,8 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
             rc = rc2;
     }
 
+    if (x->in_fd >= 0)
+        close(x->in_fd);
     xsri_elf_free(x->elf);
     free(x);
     xsri_scan_free(&s);

@@ -78,11 +78,11 @@ static const uint8_t *map_file(const char *path, size_t *len)
     return m;
 }
 
-static int extract(const struct gcase *c, enum xsr_extract_format fmt, const char *in_path,
-                   const char *out_path, struct xsr_extract_result *r)
+static int extract_opt(const struct gcase *c, enum xsr_extract_format fmt, const char *in_path,
+                       const char *out_path, bool copy, struct xsr_extract_result *r)
 {
     struct xsr_error err;
-    struct xsr_extract_opts o = { .format = fmt };
+    struct xsr_extract_opts o = { .format = fmt, .in_path = copy ? in_path : NULL };
     xsr_error_clear(&err);
     struct xsr_chan *in = xsr_chan_open_read(in_path, c->open_flags, &err);
     assert_non_null(in);
@@ -94,6 +94,12 @@ static int extract(const struct gcase *c, enum xsr_extract_format fmt, const cha
     close(fd);
     xsr_chan_close(in, NULL);
     return rc;
+}
+
+static int extract(const struct gcase *c, enum xsr_extract_format fmt, const char *in_path,
+                   const char *out_path, struct xsr_extract_result *r)
+{
+    return extract_opt(c, fmt, in_path, out_path, false, r);
 }
 
 /* The raw extraction equals the generator's final memory, frame by frame. */
@@ -266,6 +272,16 @@ static void run_case(const struct gcase *c, bool with_elf)
         assert_int_equal(r.verify_pages, 0);
     }
     check_raw(c, &go, raw, &r);
+
+    /* the same with pages copied by copy_file_range from the input file */
+    char raw2[256];
+    struct xsr_extract_result r2;
+    path_of(raw2, sizeof(raw2), c, "raw2");
+    assert_int_equal(extract_opt(c, XSR_EXTRACT_RAW, in, raw2, true, &r2), 0);
+    assert_int_equal(r2.frames_present, r.frames_present);
+    assert_int_equal(r2.verify_mismatches, 0);
+    check_raw(c, &go, raw2, &r2);
+    unlink(raw2);
 
     if (with_elf) {
         assert_int_equal(extract(c, XSR_EXTRACT_ELF, in, elf, &re), 0);

@@ -138,6 +138,40 @@ static void test_extract_semantics(void **state)
     free(s);
 }
 
+/* The same through copy_file_range from the input file (in_path). */
+static void test_extract_copy_path(void **state)
+{
+    (void)state;
+    size_t len, got;
+    uint8_t *s = semantics_stream(&len);
+    const char *in_path = tmp_path("sem.img"), *out = tmp_path("sem-copy.raw");
+    struct xsr_error err;
+    struct xsr_extract_result r;
+    struct xsr_extract_opts o = { .in_path = in_path };
+
+    assert_int_equal(tu_write_file(in_path, s, len), 0);
+    int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_open_read(in_path, 0, &err);
+    assert_non_null(in);
+    assert_int_equal(xsr_extract(in, fd, &o, &r, &err), 0);
+    xsr_chan_close(in, NULL);
+    close(fd);
+    assert_int_equal(r.frames_present, 3);
+    assert_int_equal(r.invalidated, 1);
+    assert_int_equal(r.verify_pages, 2);
+    assert_int_equal(r.verify_mismatches, 1);
+    uint8_t *mem = tu_read_file(out, &got);
+    assert_int_equal(got, 7 * XSR_PAGE_SIZE);
+    page_is(mem, 0, 0);
+    page_is(mem, 1, 0x44);
+    page_is(mem, 2, 0x33);
+    page_is(mem, 3, 0);
+    free(mem);
+    free(s);
+}
+
 static void test_extract_elf_small(void **state)
 {
     (void)state;
@@ -561,6 +595,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract_semantics),
+        cmocka_unit_test(test_extract_copy_path),
         cmocka_unit_test(test_extract_elf_small),
         cmocka_unit_test(test_extract_errors),
         cmocka_unit_test(test_stats_exact),

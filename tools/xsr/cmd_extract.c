@@ -95,6 +95,8 @@ int cmd_extract(int argc, char **argv)
     if (strcmp(out_path, "-") == 0)
         return cli_usage_error(argv[0], "the output must be a file (it is written at random offsets)");
     path = argv[optind];
+    if (strcmp(path, "-") != 0)
+        o.in_path = path; /* lets pages be copied inside the kernel */
 
     struct xsr_chan *in = cli_open_input(argv[0], path);
     if (!in)
