@@ -287,8 +287,11 @@ static int record(struct vconv *c, const struct xsr_event *ev)
     c->info->records_in++;
     if (r->type != XSR_REC_END && r->type != XSR_REC_CHECKPOINT)
         c->seg_records++;
-    if (c->from == c->to)
+    if (c->from == c->to) {
+        if (r->type == XSR_REC_CHECKPOINT)
+            c->info->checkpoints++;
         return pass(c, ev);
+    }
     if (r->type == XSR_REC_END || r->type == XSR_REC_CHECKPOINT) {
         if (!c->static_done && c->to >= 3) {
             rc = new_record(c, XSR_REC_STATIC_DATA_END, NULL, 0);

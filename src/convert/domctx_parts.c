@@ -14,8 +14,9 @@ bool xsri_shinfo_tail_zero(const uint8_t page[XSR_SHARED_INFO_SIZE], unsigned gu
     return xsr_all_zero(page + size, XSR_SHARED_INFO_SIZE - size);
 }
 
-int xsr_domctx_build(const struct xsr_domctx_parts *p, enum xsr_byte_order o, uint8_t *dst,
-                     size_t cap, size_t *len, struct xsr_error *err)
+/* Encode into dst (NULL: size only); returns the size, or 0 if dst is too small. */
+static size_t encode(const struct xsr_domctx_parts *p, enum xsr_byte_order o, uint8_t *dst,
+                     size_t cap)
 {
     uint8_t hdr[XSR_DOMCTX_HEADER_SIZE];
     struct xsr_domctx_header h = {
@@ -24,14 +25,6 @@ int xsr_domctx_build(const struct xsr_domctx_parts *p, enum xsr_byte_order o, ui
     };
     size_t off = 0;
     int rc;
-
-    if (p->has_shinfo && (p->shinfo_size > XSR_DOMCTX_SHINFO_MAX || (p->shinfo_size && !p->shinfo)))
-        return xsr_error_set(err, XSR_EINVAL,
-                             "a shared-info entry of %" PRIu32 " bytes exceeds the %u bytes of "
-                             "the structure", p->shinfo_size, XSR_DOMCTX_SHINFO_MAX);
-    if (p->has_shinfo && (p->shinfo_flags & ~XSR_DOMCTX_SHINFO_32BIT))
-        return xsr_error_set(err, XSR_EINVAL, "shared-info flags %#" PRIx32 " have unknown bits",
-                             p->shinfo_flags);
 
     xsr_domctx_header_encode(&h, o, hdr);
     rc = xsr_domctx_put(dst, cap, &off, XSR_DOMCTX_HEADER, 0, hdr, 12, o);
@@ -57,10 +50,26 @@ int xsr_domctx_build(const struct xsr_domctx_parts *p, enum xsr_byte_order o, ui
     }
     if (rc == 0)
         rc = xsr_domctx_put(dst, cap, &off, XSR_DOMCTX_END, 0, NULL, 0, o);
-    *len = off;
-    if (rc < 0)
-        return xsr_error_set(err, rc, "a domain context of %zu bytes does not fit in %zu bytes",
-                             off, cap);
+    return rc == 0 ? off : 0;
+}
+
+int xsr_domctx_build(const struct xsr_domctx_parts *p, enum xsr_byte_order o, uint8_t *dst,
+                     size_t cap, size_t *len, struct xsr_error *err)
+{
+    if (p->has_shinfo && (p->shinfo_size > XSR_DOMCTX_SHINFO_MAX || (p->shinfo_size && !p->shinfo)))
+        return xsr_error_set(err, XSR_EINVAL,
+                             "a shared-info entry of %" PRIu32 " bytes exceeds the %u bytes of "
+                             "the structure", p->shinfo_size, XSR_DOMCTX_SHINFO_MAX);
+    if (p->has_shinfo && (p->shinfo_flags & ~XSR_DOMCTX_SHINFO_32BIT))
+        return xsr_error_set(err, XSR_EINVAL, "shared-info flags %#" PRIx32 " have unknown bits",
+                             p->shinfo_flags);
+    *len = encode(p, o, NULL, 0);
+    if (!dst)
+        return 0;
+    if (cap < *len)
+        return xsr_error_set(err, XSR_ELIMIT, "a domain context of %zu bytes does not fit in %zu "
+                             "bytes", *len, cap);
+    encode(p, o, dst, cap);
     return 0;
 }
 
