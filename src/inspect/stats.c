@@ -268,7 +268,7 @@ int xsr_stats_print(const struct xsr_stats *s, bool json, FILE *out, struct xsr_
 {
     if (json) {
         json_object *o = to_json(s);
-        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
+        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE),
               out);
         fputc('\n', out);
         json_object_put(o);
