@@ -275,6 +275,60 @@ static void test_extract_errors(void **state)
     free(s);
 }
 
+struct prog {
+    unsigned calls;
+    uint64_t last;
+    int64_t total;
+    bool backwards;
+};
+
+static void on_progress(void *ctx, uint64_t done, int64_t total)
+{
+    struct prog *p = ctx;
+    p->backwards |= done < p->last;
+    p->calls++;
+    p->last = done;
+    p->total = total;
+}
+
+/* A checkpointed stream cut after a CHECKPOINT: the pages that follow are
+ * reported as uncommitted; progress reaches the end of the input. */
+static void test_extract_uncommitted(void **state)
+{
+    (void)state;
+    struct ms *m = ms_begin(XSR_DOM_X86_HVM, XSR_LITTLE_ENDIAN);
+    const uint64_t a[] = { W(NOTAB, 0) }, b[] = { W(NOTAB, 1), W(NOTAB, 2) };
+    const uint8_t f[] = { 1, 2 };
+    size_t len;
+    ms_pages(m, 1, a, f);
+    ms_record(m, XSR_REC_CHECKPOINT, NULL, 0);
+    ms_pages(m, 2, b, f);
+    uint8_t *s = ms_end(m, &len);
+    len -= 8; /* drop END: the stream stops inside the second checkpoint */
+
+    struct xsr_error err;
+    struct xsr_extract_result r;
+    struct prog p = { 0 };
+    struct xsr_extract_opts o = { .a = { .progress = on_progress, .progress_ctx = &p } };
+    const char *out = tmp_path("ckpt.raw");
+    int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
+    int rc = xsr_extract(in, fd, &o, &r, &err);
+    xsr_chan_close(in, NULL);
+    close(fd);
+    assert_true(rc < 0);
+    assert_false(r.complete);
+    assert_int_equal(r.checkpoints, 1);
+    assert_int_equal(r.uncommitted, 2);
+    assert_int_equal(r.frames_present, 3);
+    assert_true(p.calls >= 1);
+    assert_false(p.backwards);
+    assert_int_equal(p.last, len);
+    assert_int_equal(p.total, (int64_t)len);
+    free(s);
+}
+
 static void test_stats_exact(void **state)
 {
     (void)state;
@@ -598,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_extract_copy_path),
         cmocka_unit_test(test_extract_elf_small),
         cmocka_unit_test(test_extract_errors),
+        cmocka_unit_test(test_extract_uncommitted),
         cmocka_unit_test(test_stats_exact),
         cmocka_unit_test(test_diff_exact),
         cmocka_unit_test(test_map_exact),
