@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#include "fuzz_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fz_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fuzz invariant broken: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+/* FNV-1a, enough to tell two finding sequences apart. */
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+void fz_on_finding(void *ctx, const struct xsr_finding *f)
+{
+    struct fz_findings *c = ctx;
+    FZ_CHECK(f->rule && *f->rule, "finding without a rule id");
+    FZ_CHECK(f->message && *f->message, "finding %s without a message", f->rule);
+    FZ_CHECK(strlen(f->message) < 4096, "finding %s with a runaway message", f->rule);
+    switch (f->severity) {
+    case XSR_SEV_ERROR: c->errors++; break;
+    case XSR_SEV_WARNING: c->warnings++; break;
+    case XSR_SEV_NOTE: c->notes++; break;
+    default: fz_fail("finding %s with severity %d", f->rule, (int)f->severity);
+    }
+    uint64_t h = c->digest ? c->digest : 0xcbf29ce484222325ULL;
+    int sev = (int)f->severity;
+    h = mix(h, &sev, sizeof(sev));
+    h = mix(h, f->rule, strlen(f->rule) + 1);
+    h = mix(h, &f->offset, sizeof(f->offset));
+    h = mix(h, &f->record_index, sizeof(f->record_index));
+    c->digest = h;
+}
+
+int fz_check_rc(const char *what, int rc, const struct xsr_error *err)
+{
+    if (rc == 0 || rc == 1 || rc == XSR_ENOMEM)
+        return rc;
+    char msg[XSR_ERROR_MSG_MAX + 128];
+    xsr_error_format(err, msg, sizeof(msg));
+    fz_fail("%s returned %d (%s) on in-memory input: %s", what, rc, xsr_strerror(rc), msg);
+}

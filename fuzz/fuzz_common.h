@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the fuzz targets.  A target is one file fuzz/fuzz_<name>.c
+ * that defines LLVMFuzzerTestOneInput(); it is built twice: with libFuzzer
+ * (-Dfuzz=true, clang) and into a replay test (tests/fuzz_replay/) that runs
+ * it over its seed corpus in every normal test run.
+ *
+ * Targets check invariants of the library and call fz_fail() when one is
+ * broken: that aborts, which both libFuzzer and the replay test report with
+ * the input that caused it.
+ */
+#ifndef XSR_FUZZ_COMMON_H
+#define XSR_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xsr/xsr.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Report a broken invariant and abort. */
+_Noreturn void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define FZ_CHECK(cond, ...) do { if (!(cond)) fz_fail(__VA_ARGS__); } while (0)
+
+/* What a verification reported, condensed so that two runs can be compared. */
+struct fz_findings {
+    unsigned errors, warnings, notes;
+    uint64_t digest; /* of the sequence of (severity, rule, offset, record index) */
+};
+
+/* Finding callback for xsr_check_opts: fills a struct fz_findings (ctx) and
+ * checks that every finding is well formed. */
+void fz_on_finding(void *ctx, const struct xsr_finding *f);
+
+/* Check a result of xsr_verify/xsr_dump on in-memory input: 0 or 1, or
+ * XSR_ENOMEM (the fuzzer's memory limit); anything else is a defect.
+ * Returns rc. */
+int fz_check_rc(const char *what, int rc, const struct xsr_error *err);
+
+#endif
