@@ -47,6 +47,8 @@ static struct {
     struct dcase *cases;
     size_t n, cap;
     bool shown[D_COUNT]; /* a stream showed the difference alone, as expected */
+    struct base bases[16]; /* of the mutations; freed in teardown (also after a failure) */
+    size_t nr_bases;
 } g;
 
 static const char *format_of(enum xsr_layer wrap)
@@ -324,14 +326,25 @@ static const struct {
 /* Each mutation is applied to this many of the bases it fits. */
 #define BASES_PER_MUTATION 2
 
+static void free_bases(void)
+{
+    for (size_t i = 0; i < g.nr_bases; i++) {
+        sm_free(&g.bases[i].map);
+        free(g.bases[i].buf);
+    }
+    g.nr_bases = 0;
+}
+
 static void test_mutations(void **state)
 {
     (void)state;
-    struct base bases[NR_BASES];
+    struct base *bases = g.bases;
     char name[160];
 
+    assert_true(NR_BASES <= sizeof(g.bases) / sizeof(g.bases[0]));
     for (size_t i = 0; i < NR_BASES; i++) {
         struct base *b = &bases[i];
+        g.nr_bases = i + 1;
         struct xsr_gen_opts o;
         init_opts(&o, base_kinds[i].version, base_kinds[i].guest, base_kinds[i].wrap);
         o.seed = 100 + i;
@@ -384,12 +397,8 @@ static void test_mutations(void **state)
             fail_msg("mutation %s applies to none of the base streams", m->name);
     }
     run_and_compare();
-
     free_cases();
-    for (size_t i = 0; i < NR_BASES; i++) {
-        sm_free(&bases[i].map);
-        free(bases[i].buf);
-    }
+    free_bases();
 }
 
 /* Each listed difference was shown, on its own, by a stream of the tests
@@ -454,6 +463,7 @@ static int teardown(void **state)
 {
     (void)state;
     free_cases();
+    free_bases();
     free(g.cases);
     rmdir(g.dir);
     return 0;
