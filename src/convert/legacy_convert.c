@@ -241,6 +241,15 @@ static int detect(struct conv *c)
 
 /* ------------------------------------------------------- PV header */
 
+/* A block id for messages: non-printable bytes as '.'. */
+static const char *block_id(const uint8_t id[4], char out[5])
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = id[i] >= 0x20 && id[i] < 0x7f ? (char)id[i] : '.';
+    out[4] = 0;
+    return out;
+}
+
 static int ext_info(struct conv *c)
 {
     uint64_t off = xsri_lin_off(&c->in), marker;
@@ -259,8 +268,8 @@ static int ext_info(struct conv *c)
     while (rc == 0 && so_far < total) {
         uint64_t boff = xsri_lin_off(&c->in);
         uint8_t id[4];
+        char idtxt[5];
         uint32_t size;
-        const uint8_t *data;
 
         rc = xsri_lin_read(&c->in, id, 4, "extended-info block");
         if (rc == 0)
@@ -269,13 +278,10 @@ static int ext_info(struct conv *c)
             return rc;
         if ((uint64_t)so_far + 8 + size > total)
             return fail(c, boff, XSR_EFORMAT,
-                        "extended-info block '%.4s' of %" PRIu32 " bytes at offset %" PRIu64
+                        "extended-info block '%s' of %" PRIu32 " bytes at offset %" PRIu64
                         " overruns the %" PRIu32 " bytes the extended info announced",
-                        (const char *)id, size, boff, total);
+                        block_id(id, idtxt), size, boff, total);
         so_far += 8 + size;
-        rc = xsri_lin_get(&c->in, size, &data, "extended-info block");
-        if (rc < 0)
-            return rc;
         if (memcmp(id, "vcpu", 4) == 0) {
             if (vcpu)
                 return fail(c, boff, XSR_EFORMAT,
@@ -294,23 +300,31 @@ static int ext_info(struct conv *c)
                             size, XSR_LEGACY_EXT_VCPU_64, XSR_LEGACY_EXT_VCPU_32);
             }
             c->basic_len = size;
-            rc = xsri_lout_pv_info(&c->out, c->gw, c->levels);
+            /* Its content (vCPU 0's context) is sent again in the tail. */
+            rc = xsri_lin_skip(&c->in, size, "extended-info block");
+            if (rc == 0)
+                rc = xsri_lout_pv_info(&c->out, c->gw, c->levels);
         } else if (memcmp(id, "extv", 4) == 0) {
             c->extv = true;
+            rc = xsri_lin_skip(&c->in, size, "extended-info block");
         } else if (memcmp(id, "xcnt", 4) == 0) {
             if (size < 4)
                 return fail(c, boff, XSR_EFORMAT,
                             "the 'xcnt' extended-info block is %" PRIu32 " bytes, too short for "
                             "its 4-byte xsave size", size);
-            c->xsave_len = xsr_ld32(data, XSR_LITTLE_ENDIAN);
+            rc = rd32(c, &c->xsave_len, "extended-info block");
+            if (rc == 0)
+                rc = xsri_lin_skip(&c->in, size - 4, "extended-info block");
+            if (rc < 0)
+                return rc;
             if (c->xsave_len && (c->xsave_len < 16 || c->xsave_len - 16 > XSR_REC_LENGTH_MAX - 8))
                 return fail(c, boff, XSR_EFORMAT,
                             "the 'xcnt' extended-info block gives an xsave size of %" PRIu32
                             " bytes per vCPU: not between 16 and the record limit", c->xsave_len);
         } else {
             return fail(c, boff, XSR_EFORMAT,
-                        "unknown extended-info block '%.4s' at offset %" PRIu64,
-                        (const char *)id, boff);
+                        "unknown extended-info block '%s' at offset %" PRIu64,
+                        block_id(id, idtxt), boff);
         }
     }
     if (rc < 0)

@@ -289,8 +289,10 @@ static int comp_flush(struct lg *g, bool final)
             rc = put(g, g->comp + done, n);
         done += n;
     }
-    memmove(g->comp, g->comp + done, g->comp_len - done);
-    g->comp_len -= done;
+    if (done) {
+        memmove(g->comp, g->comp + done, g->comp_len - done);
+        g->comp_len -= done;
+    }
     return rc;
 }
 
@@ -806,8 +808,9 @@ static int check_opts(const struct xsr_legacy_gen_opts *o, struct xsr_error *err
                              o->guest);
     if (o->guest == XSR_DOM_X86_PV && o->guest_width != 4 && o->guest_width != 8)
         return xsr_error_set(err, XSR_EINVAL, "guest width %u is neither 4 nor 8", o->guest_width);
-    if (o->nr_pages < 16 || o->nr_pages > XSR_LEGACY_PFN_MASK)
-        return xsr_error_set(err, XSR_EINVAL, "%" PRIu64 " pages: need 16 to 2^28 - 1",
+    /* PV: page tables and start info in pfns 1..5, the p2m at the end */
+    if (o->nr_pages < 8 || o->nr_pages > XSR_LEGACY_PFN_MASK)
+        return xsr_error_set(err, XSR_EINVAL, "%" PRIu64 " pages: need 8 to 2^28 - 1",
                              o->nr_pages);
     if (o->nr_vcpus < 1 || o->max_vcpu_id + 1 < o->nr_vcpus ||
         o->max_vcpu_id > XSR_LEGACY_MAX_VCPU_ID)

@@ -8,6 +8,7 @@
 #include "legacy_internal.h"
 
 #define PROGRESS_STEP (16u << 20)
+#define STEP (1u << 20) /* largest piece read into memory at once */
 
 int xsri_lin_init(struct xsri_lin *in, struct xsr_chan *ch, struct xsr_error *err)
 {
@@ -125,14 +126,29 @@ int xsri_lin_get(struct xsri_lin *in, size_t n, const uint8_t **p, const char *w
             return rc;
         }
     }
-    rc = reserve(in, n);
+    /* Known to be cut short: say so before allocating anything. */
+    if (in->size >= 0) {
+        uint64_t left = (uint64_t)in->size > start ? (uint64_t)in->size - start : 0;
+        if (n > left)
+            return truncated(in, start, n, left, what);
+    }
+    /* Grow the copy as the bytes arrive, so that a huge length announced by
+     * a short stream costs no more memory than the stream. */
+    size_t done = from_peek;
+    rc = reserve(in, n < STEP ? n : STEP);
     if (rc < 0)
         return rc;
     memcpy(in->scratch, in->peek + in->peek_pos, from_peek);
     in->peek_pos = in->peek_len = 0;
-    rc = chan_read(in, in->scratch + from_peek, n - from_peek, start, n, from_peek, what);
-    if (rc < 0)
-        return rc;
+    while (done < n) {
+        size_t k = n - done < STEP ? n - done : STEP;
+        rc = reserve(in, done + k);
+        if (rc == 0)
+            rc = chan_read(in, in->scratch + done, k, start, n, done, what);
+        if (rc < 0)
+            return rc;
+        done += k;
+    }
     *p = in->scratch;
     in->consumed += n;
     progress(in);

@@ -35,6 +35,21 @@ static const char usage[] =
     "IN '-' reads standard input, OUT '-' writes standard output.\n"
     "Exit status: 0 converted, 1 invalid input or failure, 2 bad usage.\n";
 
+/* Read files without mapping them: a conversion reads everything once, and
+ * reading keeps the process's memory at one batch, where a mapping of the
+ * whole input would count as resident. */
+static struct xsr_chan *open_input(const char *prog, const char *path)
+{
+    struct xsr_error err;
+    struct xsr_chan *ch;
+
+    xsr_error_clear(&err);
+    ch = xsr_chan_open_read(path, XSR_OPEN_NO_MMAP, &err);
+    if (!ch)
+        cli_print_error(prog, strcmp(path, "-") == 0 ? "standard input" : path, &err);
+    return ch;
+}
+
 static void on_progress(void *ctx, uint64_t done, int64_t total)
 {
     (void)total;
@@ -168,7 +183,7 @@ int cmd_convert_legacy(int argc, char **argv)
         return cli_usage_error(argv[0], "need an input and an output (use - for standard "
                                "input/output)");
 
-    in = cli_open_input(argv[0], in_path);
+    in = open_input(argv[0], in_path);
     if (!in)
         return CLI_EXIT_FAIL;
     xsr_error_clear(&err);
