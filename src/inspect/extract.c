@@ -32,6 +32,11 @@ struct run {
  * sparseness.  A stretch this long ends the run. */
 #define ZERO_STRETCH (16u * XSR_PAGE_SIZE)
 
+/* Runs are copied from the input file through a buffer of this size: half
+ * of a typical L2 cache, so that pwrite finds what pread just put there
+ * (at 1 MiB and more, the copy got slower by half and more). */
+#define BOUNCE_SIZE (512u << 10)
+
 struct extract {
     int fd;
     uint64_t base;                 /* file offset of frame 0 */
@@ -39,7 +44,8 @@ struct extract {
     struct xsr_extract_result *res;
     struct xsri_elf *elf;
     struct run run;
-    int in_fd;                     /* for copy_file_range, or -1 */
+    int in_fd;                     /* the input file to copy runs from, or -1 */
+    uint8_t *bounce;               /* BOUNCE_SIZE bytes, if in_fd >= 0 */
     uint8_t cmp[XSR_PAGE_SIZE];
 };
 
@@ -63,26 +69,41 @@ static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off, struct xs
     return 0;
 }
 
-/* Copy the first bytes of a run inside the kernel; returns how many were
- * copied.  Any failure (other file systems, a shorter file) only turns the
- * copying off: the rest goes through pwrite. */
-static size_t copy_in_kernel(struct extract *x)
+/* Read the first bytes of a run from the input file into the bounce buffer
+ * and write them from there; returns how many were written (at most len),
+ * or a negative error of the write.  A failed read only turns this off: the
+ * rest goes through pwrite from the walker's buffer.
+ *
+ * Why not copy_file_range(2) or pwrite from the mapped input: the pages sit
+ * at an offset in the input that is not page-aligned, which makes the
+ * kernel's splice copy (and so copy_file_range) work on partial pages, and
+ * pwrite from the mapping pays a page fault per few input pages.  pread into
+ * an aligned buffer copies whole large folios on both sides. */
+static int64_t copy_bounced(struct extract *x, struct xsr_error *err)
 {
-    loff_t in = (loff_t)x->run.in_off, out = (loff_t)x->run.off;
-    size_t done = 0;
+    uint64_t done = 0;
 
     while (done < x->run.len) {
-        ssize_t n = copy_file_range(x->in_fd, &in, x->fd, &out, x->run.len - done, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            close(x->in_fd);
-            x->in_fd = -1;
-            break;
+        size_t want = x->run.len - done < BOUNCE_SIZE ? x->run.len - done : BOUNCE_SIZE;
+        size_t got = 0;
+        while (got < want) {
+            ssize_t r = pread(x->in_fd, x->bounce + got, want - got,
+                              (off_t)(x->run.in_off + done + got));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                close(x->in_fd);
+                x->in_fd = -1;
+                return (int64_t)done;
+            }
+            got += (size_t)r;
         }
-        done += (size_t)n;
+        int rc = write_all(x->fd, x->bounce, want, x->run.off + done, err);
+        if (rc < 0)
+            return rc;
+        done += want;
     }
-    return done;
+    return (int64_t)done;
 }
 
 static int flush_run(struct extract *x, struct xsr_error *err)
@@ -91,8 +112,10 @@ static int flush_run(struct extract *x, struct xsr_error *err)
     x->run.len -= x->run.zero_tail; /* holes read as zeros already */
     x->run.zero_tail = 0;
     if (x->run.len) {
-        size_t done = x->in_fd >= 0 ? copy_in_kernel(x) : 0;
-        if (done < x->run.len)
+        int64_t done = x->in_fd >= 0 ? copy_bounced(x, err) : 0;
+        if (done < 0)
+            rc = (int)done;
+        else if ((uint64_t)done < x->run.len)
             rc = write_all(x->fd, x->run.src + done, x->run.len - done, x->run.off + done, err);
     }
     x->run.len = 0;
@@ -209,8 +232,9 @@ static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, s
         if (s->pfns.aux)
             s->pfns.aux[pg->pfn] = pg->offset;
         /* A hole already reads as zeros: leave zero pages sparse.  Not when
-         * copying inside the kernel, where looking at the page would cost
-         * more than copying it. */
+         * copying from the input file: looking at the page would fault in
+         * the mapped input, and holes between the pages of a run split the
+         * output into small folios, which costs more than the copy. */
         if (x->in_fd < 0 && !(pg->prev & XSRI_PF_DATA) && page_is_zero(pg->data))
             return put_zero_page(x, off, pg->data, pg->offset, err);
         return put_page(x, off, pg->data, pg->offset, err);
@@ -294,11 +318,14 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
     x->in_fd = -1;
     if (o->in_path) {
         struct stat st;
+        void *buf = NULL;
         x->in_fd = open(o->in_path, O_RDONLY | O_CLOEXEC);
-        if (x->in_fd >= 0 && (fstat(x->in_fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        if (x->in_fd >= 0 && (fstat(x->in_fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+                              posix_memalign(&buf, XSR_PAGE_SIZE, BOUNCE_SIZE) != 0)) {
             close(x->in_fd);
             x->in_fd = -1;
         }
+        x->bounce = buf;
     }
     x->o = o;
     x->res = res;
@@ -351,6 +378,7 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
 
     if (x->in_fd >= 0)
         close(x->in_fd);
+    free(x->bounce);
     xsri_elf_free(x->elf);
     free(x);
     xsri_scan_free(&s);
