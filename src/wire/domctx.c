@@ -5,9 +5,10 @@
  * offset + 8 + length.
  */
 #include <inttypes.h>
-#include <string.h>
 
 #include <xsr/wire.h>
+
+#include "ctx_entries.h"
 
 void xsr_domctx_iter_init(struct xsr_domctx_iter *it, const uint8_t *blob, size_t len,
                           enum xsr_byte_order o)
@@ -21,33 +22,15 @@ void xsr_domctx_iter_init(struct xsr_domctx_iter *it, const uint8_t *blob, size_
 int xsr_domctx_next(struct xsr_domctx_iter *it, struct xsr_domctx_entry *e,
                     struct xsr_error *err)
 {
-    if (it->off >= it->len)
-        return 0;
-    size_t left = it->len - it->off;
-    if (left < XSR_DOMCTX_DESC_SIZE)
-        return xsr_error_set(err, XSR_EFORMAT,
-                             "domain context descriptor at offset %zu is truncated: "
-                             "%zu byte%s left of the %u it needs",
-                             it->off, left, left == 1 ? "" : "s", XSR_DOMCTX_DESC_SIZE);
-    const uint8_t *d = it->blob + it->off;
-    struct xsr_domctx_desc desc = {
-        .typecode = xsr_ld16(d, it->order),
-        .instance = xsr_ld16(d + 2, it->order),
-        .length = xsr_ld32(d + 4, it->order),
-    };
-    left -= XSR_DOMCTX_DESC_SIZE;
-    if (desc.length > left)
-        return xsr_error_set(err, XSR_EFORMAT,
-                             "domain context entry at offset %zu (type %" PRIu16
-                             ", instance %" PRIu16 ") has length %" PRIu32
-                             " but only %zu byte%s follow its descriptor",
-                             it->off, desc.typecode, desc.instance, desc.length, left,
-                             left == 1 ? "" : "s");
-    e->desc = desc;
-    e->body = d + XSR_DOMCTX_DESC_SIZE;
-    e->offset = it->off;
-    it->off += XSR_DOMCTX_DESC_SIZE + (size_t)desc.length;
-    return 1;
+    struct xsri_ctx_entry c;
+    int rc = xsri_ctx_next(it->blob, it->len, &it->off, it->order, "domain context", &c, err);
+    if (rc == 1)
+        *e = (struct xsr_domctx_entry){
+            .desc = {.typecode = c.typecode, .instance = c.instance, .length = c.length},
+            .body = c.body,
+            .offset = c.offset,
+        };
+    return rc;
 }
 
 void xsr_domctx_header_decode(const uint8_t b[XSR_DOMCTX_HEADER_SIZE], enum xsr_byte_order o,
@@ -120,30 +103,5 @@ void xsr_domctx_tsc_encode(const struct xsr_domctx_tsc *v, enum xsr_byte_order o
 int xsr_domctx_put(uint8_t *dst, size_t cap, size_t *off, uint16_t type, uint16_t instance,
                    const uint8_t *body, uint32_t body_len, enum xsr_byte_order o)
 {
-    uint64_t padded = xsr_rec_padded(body_len);
-    /* The descriptor's u32 length must hold the padded size. */
-    if (padded > UINT32_MAX)
-        return XSR_EINVAL;
-    uint64_t size = XSR_DOMCTX_DESC_SIZE + padded;
-    if (*off > SIZE_MAX - size)
-        return XSR_ELIMIT;
-    size_t at = *off;
-    *off += (size_t)size;
-    if (!dst)
-        return 0;
-    if (at > cap || cap - at < size)
-        return XSR_ELIMIT;
-
-    uint8_t *d = dst + at;
-    xsr_st16(d, type, o);
-    xsr_st16(d + 2, instance, o);
-    xsr_st32(d + 4, (uint32_t)padded, o);
-    d += XSR_DOMCTX_DESC_SIZE;
-    /* A NULL body leaves zeros for the caller to fill in place. */
-    if (body && body_len)
-        memmove(d, body, body_len);
-    else
-        memset(d, 0, body_len);
-    memset(d + body_len, 0, (size_t)(padded - body_len));
-    return 0;
+    return xsri_ctx_put(dst, cap, off, type, instance, body, body_len, XSR_DOMCTX_ALIGN, o);
 }
