@@ -56,8 +56,12 @@ static void print_usage(FILE *f)
           "(xl save files, libxl streams, libxc migration v2 streams).\n"
           "\n"
           "Commands:\n", f);
+    int width = 0;
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+        if ((int)strlen(commands[i].name) > width)
+            width = (int)strlen(commands[i].name);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-*s  %s\n", width, commands[i].name, commands[i].help);
     fputs("\n"
           "Exit status: 0 success (valid), 1 invalid or failed, 2 bad usage.\n"
           "Run 'xsr help COMMAND' for the options of a command.\n", f);
