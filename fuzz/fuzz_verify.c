@@ -8,7 +8,10 @@
  * in-memory input); what strict mode accepts, lenient mode accepts; the
  * channel makes no difference to the result or the findings; an input cut
  * short by an injected end of file reads like the same prefix in memory;
- * an injected I/O error is reported as XSR_EIO with its errno.
+ * an injected I/O error is reported as XSR_EIO with its errno; the walker's
+ * events written back with the writer give a prefix of the input (all of it
+ * when the walk completes, unless a legacy stream, which is not walked, ends
+ * it).
  */
 #include <errno.h>
 #include <string.h>
@@ -56,8 +59,49 @@ static void check_summary(const char *what, const struct run *r, size_t size)
              (unsigned long long)r->sum.bytes, size);
 }
 
+/* Walk the input and write every event back: the bytes must be the input's. */
+static void check_round_trip(const uint8_t *data, size_t size)
+{
+    struct xsr_error err;
+    struct xsr_event ev;
+    int rc = -1, wrc = 0;
+    bool legacy = false;
+
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(data, size, &err);
+    struct xsr_chan *out = in ? xsr_chan_mem_writer(&err) : NULL;
+    struct xsr_walker *w = out ? xsr_walker_new(in, NULL, &err) : NULL;
+    struct xsr_writer *wr = w ? xsr_writer_new(out, 0, &err) : NULL;
+    if (!wr) {
+        FZ_CHECK(err.code == XSR_ENOMEM, "setting up a round trip failed with %d", err.code);
+    } else {
+        while (wrc == 0 && (rc = xsr_walker_next(w, &ev, &err)) == 1) {
+            legacy |= ev.kind == XSR_EV_LEGACY; /* the walker stops there */
+            wrc = xsr_writer_event(wr, &ev, &err);
+        }
+        if (wrc == 0)
+            wrc = xsr_writer_flush(wr, &err);
+        FZ_CHECK(wrc == 0 || wrc == XSR_ENOMEM, "writing an event back failed with %d", wrc);
+        if (wrc == 0) {
+            size_t n;
+            const uint8_t *d = xsr_chan_mem_data(out, &n);
+            FZ_CHECK(n <= size && (n == 0 || memcmp(d, data, n) == 0),
+                     "the events written back (%zu bytes) are not a prefix of the input (%zu)", n,
+                     size);
+            if (rc == 0 && !legacy)
+                FZ_CHECK(n == size, "a complete walk wrote back %zu of %zu bytes", n, size);
+        }
+    }
+    xsr_writer_free(wr, NULL);
+    xsr_walker_free(w);
+    xsr_chan_close(out, NULL);
+    xsr_chan_close(in, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_round_trip(data, size);
+
     struct run strict, lenient, small, cut, ioerr;
 
     verify(data, size, false, NULL, &strict);
