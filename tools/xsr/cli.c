@@ -73,6 +73,32 @@ bool cli_parse_format(const char *s, enum xsr_layer *out)
     return false;
 }
 
+bool cli_format_option(const char *prog, const char *arg, enum xsr_layer *out)
+{
+    if (cli_parse_format(arg, out))
+        return true;
+    cli_usage_error(prog, "unknown format '%s' (auto, xl, libxl, libxc)", arg);
+    return false;
+}
+
+bool cli_pfn_limit_option(const char *prog, const char *arg, uint64_t *out)
+{
+    if (cli_parse_u64(arg, 1, XSR_PFN_MASK + 1, out))
+        return true;
+    cli_usage_error(prog, "--pfn-limit wants a number from 1 to 2^52, not '%s'", arg);
+    return false;
+}
+
+const char *cli_one_file(int argc, char **argv, int first)
+{
+    if (argc - first != 1) {
+        cli_usage_error(argv[0], argc == first ? "missing FILE (use - for standard input)"
+                                               : "expected one FILE, got %d", argc - first);
+        return NULL;
+    }
+    return argv[first];
+}
+
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
     char *end;
@@ -156,16 +182,60 @@ void cli_progress_done(struct cli_progress *p)
     p->drawn = false;
 }
 
-struct xsr_chan *cli_open_input(const char *prog, const char *path)
+void cli_progress_cb(void *ctx, uint64_t done, int64_t total)
+{
+    (void)total; /* known since cli_progress_init */
+    cli_progress_update(ctx, done);
+}
+
+void cli_progress_clear_cb(void *ctx)
+{
+    cli_progress_done(ctx);
+}
+
+const char *cli_input_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "standard input" : path;
+}
+
+struct xsr_chan *cli_open_input_flags(const char *prog, const char *path, unsigned flags)
 {
     struct xsr_error err;
     struct xsr_chan *ch;
 
     xsr_error_clear(&err);
-    ch = xsr_chan_open_read(path, 0, &err);
+    ch = xsr_chan_open_read(path, flags, &err);
     if (!ch)
-        cli_print_error(prog, strcmp(path, "-") == 0 ? "standard input" : path, &err);
+        cli_print_error(prog, cli_input_name(path), &err);
     return ch;
+}
+
+struct xsr_chan *cli_open_input(const char *prog, const char *path)
+{
+    return cli_open_input_flags(prog, path, 0);
+}
+
+void cli_print_open_error(const char *prog, const char *path)
+{
+    fprintf(stderr, "%s: cannot open %s for writing: %s\n", prog, path, strerror(errno));
+}
+
+FILE *cli_open_output(const char *prog, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+
+    if (!f)
+        cli_print_open_error(prog, path);
+    return f;
+}
+
+bool cli_close_output(const char *prog, FILE *f, const char *path, int *rc, struct xsr_error *err)
+{
+    if (f == stdout)
+        return cli_flush_stdout(prog);
+    if (f && fclose(f) != 0 && *rc == 0)
+        *rc = xsr_error_sys(err, errno, "closing %s failed", path);
+    return true;
 }
 
 bool cli_flush_stdout(const char *prog)
@@ -175,4 +245,43 @@ bool cli_flush_stdout(const char *prog)
         return false;
     }
     return true;
+}
+
+int cli_convert_files(const char *prog, const char *in_path, const char *out_path, bool quiet,
+                      cli_convert_fn fn, void *ctx)
+{
+    struct cli_progress progress;
+    struct xsr_error err;
+    struct xsr_outfile *of;
+    struct xsr_chan *in;
+    int rc;
+
+    /* Read without mapping: a conversion reads everything once, and reading
+     * keeps the process's memory at one batch, where a mapping of the whole
+     * input would count as resident. */
+    in = cli_open_input_flags(prog, in_path, XSR_OPEN_NO_MMAP);
+    if (!in)
+        return CLI_EXIT_FAIL;
+    xsr_error_clear(&err);
+    of = xsr_outfile_open(out_path, &err);
+    if (!of) {
+        cli_print_error(prog, out_path, &err);
+        xsr_chan_close(in, NULL);
+        return CLI_EXIT_FAIL;
+    }
+    cli_progress_init(&progress, "converting", xsr_chan_size(in), quiet);
+    rc = fn(ctx, in, xsr_outfile_chan(of), &progress, &err);
+    cli_progress_done(&progress);
+    xsr_chan_close(in, NULL);
+    if (rc < 0) {
+        xsr_outfile_abort(of);
+        cli_print_error(prog, cli_input_name(in_path), &err);
+        return CLI_EXIT_FAIL;
+    }
+    rc = xsr_outfile_commit(of, &err);
+    if (rc < 0) {
+        cli_print_error(prog, out_path, &err);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <xsr/xsr.h>
@@ -38,15 +39,42 @@ void cli_print_error(const char *prog, const char *what, const struct xsr_error 
 /* Parse -f/--format: auto, xl, libxl, libxc.  Returns false if unknown. */
 bool cli_parse_format(const char *s, enum xsr_layer *out);
 
+/* The -f/--format option of a command: false after the usage error. */
+bool cli_format_option(const char *prog, const char *arg, enum xsr_layer *out);
+
+/* The --pfn-limit option (1 to 2^52): false after the usage error. */
+bool cli_pfn_limit_option(const char *prog, const char *arg, uint64_t *out);
+
+/* The single FILE operand of a command that reads one image (argv[first],
+ * the last argument), or NULL after the usage error. */
+const char *cli_one_file(int argc, char **argv, int first);
+
 /* Parse an unsigned decimal (or 0x hex) number within [min, max]. */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Parse a size with an optional K/M/G suffix (powers of 1024), e.g. "64M". */
 bool cli_parse_size(const char *s, uint64_t *out);
 
+/* How messages name an input: "standard input" for "-", else the path. */
+const char *cli_input_name(const char *path);
+
 /* Open FILE or "-" (stdin) for reading; prints the error and returns NULL
- * on failure. */
+ * on failure.  flags as for xsr_chan_open_read (XSR_OPEN_NO_MMAP). */
 struct xsr_chan *cli_open_input(const char *prog, const char *path);
+struct xsr_chan *cli_open_input_flags(const char *prog, const char *path, unsigned flags);
+
+/* "xsr NAME: cannot open PATH for writing: <strerror(errno)>" */
+void cli_print_open_error(const char *prog, const char *path);
+
+/* An output that is written in order: standard output for "-", else the
+ * file created (or truncated); prints the error and returns NULL. */
+FILE *cli_open_output(const char *prog, const char *path);
+
+/* Done with an output of cli_open_output (NULL: none): a file is closed, and
+ * a failure to close it becomes *rc and *err unless *rc already tells of an
+ * error; standard output is flushed.  Returns false if the flush failed
+ * (reported already). */
+bool cli_close_output(const char *prog, FILE *f, const char *path, int *rc, struct xsr_error *err);
 
 /* Flush stdout and report a write error (full disk, closed pipe); returns
  * false if output was lost. */
@@ -66,5 +94,21 @@ struct cli_progress {
 void cli_progress_init(struct cli_progress *p, const char *label, int64_t total, bool quiet);
 void cli_progress_update(struct cli_progress *p, uint64_t done);
 void cli_progress_done(struct cli_progress *p); /* erase the line */
+
+/* The library's progress callbacks, for a struct cli_progress as ctx. */
+void cli_progress_cb(void *ctx, uint64_t done, int64_t total);
+void cli_progress_clear_cb(void *ctx);
+
+/*
+ * Convert IN to OUT: the input is read without mapping it, OUT is written
+ * under a temporary name and renamed once complete (removed on failure),
+ * with a "converting" progress line unless quiet.  fn runs the conversion,
+ * passing progress to the library's progress callbacks.  Prints what went
+ * wrong; returns CLI_EXIT_OK or CLI_EXIT_FAIL.
+ */
+typedef int (*cli_convert_fn)(void *ctx, struct xsr_chan *in, struct xsr_chan *out,
+                              struct cli_progress *progress, struct xsr_error *err);
+int cli_convert_files(const char *prog, const char *in_path, const char *out_path, bool quiet,
+                      cli_convert_fn fn, void *ctx);
 
 #endif

@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <xsr/convert.h>
 #include <xsr/xsr.h>
@@ -34,25 +33,20 @@ static const char usage[] =
     "IN '-' reads standard input, OUT '-' writes standard output.\n"
     "Exit status: 0 converted, 1 invalid input or failure, 2 bad usage.\n";
 
-/* Read files without mapping them: a conversion reads everything once, and
- * reading keeps the process's memory at one batch, where a mapping of the
- * whole input would count as resident. */
-static struct xsr_chan *open_input(const char *prog, const char *path)
-{
-    struct xsr_error err;
-    struct xsr_chan *ch;
+/* What cli_convert_files runs. */
+struct job {
+    struct xsr_convert_opts o;
+    struct xsr_convert_info info;
+};
 
-    xsr_error_clear(&err);
-    ch = xsr_chan_open_read(path, XSR_OPEN_NO_MMAP, &err);
-    if (!ch)
-        cli_print_error(prog, strcmp(path, "-") == 0 ? "standard input" : path, &err);
-    return ch;
-}
-
-static void on_progress(void *ctx, uint64_t done, int64_t total)
+static int run(void *ctx, struct xsr_chan *in, struct xsr_chan *out, struct cli_progress *progress,
+               struct xsr_error *err)
 {
-    (void)total;
-    cli_progress_update(ctx, done);
+    struct job *j = ctx;
+
+    j->o.progress = cli_progress_cb;
+    j->o.progress_ctx = progress;
+    return xsr_convert_version(in, out, &j->o, &j->info, err);
 }
 
 static void describe(const char *prog, const struct xsr_convert_info *i)
@@ -90,13 +84,8 @@ int cmd_convert(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_convert_opts o = { 0 };
-    struct xsr_convert_info info;
-    struct cli_progress progress;
-    struct xsr_error err;
+    struct job j = { 0 };
     bool verbose = false, quiet = false;
-    struct xsr_outfile *of;
-    struct xsr_chan *in;
     const char *in_path, *out_path;
     uint64_t v;
     int c, rc;
@@ -107,18 +96,17 @@ int cmd_convert(int argc, char **argv)
         case 's':
             if (!cli_parse_u64(optarg, 2, 4, &v))
                 return cli_usage_error(argv[0], "stream version '%s' is not 2, 3 or 4", optarg);
-            o.version = (uint32_t)v;
+            j.o.version = (uint32_t)v;
             break;
         case 'f':
-            if (!cli_parse_format(optarg, &o.format))
-                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)",
-                                       optarg);
+            if (!cli_format_option(argv[0], optarg, &j.o.format))
+                return CLI_EXIT_USAGE;
             break;
-        case 'L': o.allow_lossy = true; break;
+        case 'L': j.o.allow_lossy = true; break;
         case 'B':
             if (!cli_parse_size(optarg, &v) || v == 0 || v > UINT32_MAX)
                 return cli_usage_error(argv[0], "buffer size '%s' is not 1 byte to 4G", optarg);
-            o.max_buffer = (uint32_t)v;
+            j.o.max_buffer = (uint32_t)v;
             break;
         case 'v': verbose = true; break;
         case 'q': quiet = true; break;
@@ -126,7 +114,7 @@ int cmd_convert(int argc, char **argv)
         default: return cli_bad_option(argv[0]);
         }
     }
-    if (o.version == 0)
+    if (j.o.version == 0)
         return cli_usage_error(argv[0], "missing --stream-version (2, 3 or 4)");
     if (argc - optind != 2)
         return cli_usage_error(argv[0], "need an input and an output (use - for standard "
@@ -134,33 +122,10 @@ int cmd_convert(int argc, char **argv)
     in_path = argv[optind];
     out_path = argv[optind + 1];
 
-    in = open_input(argv[0], in_path);
-    if (!in)
-        return CLI_EXIT_FAIL;
-    xsr_error_clear(&err);
-    of = xsr_outfile_open(out_path, &err);
-    if (!of) {
-        cli_print_error(argv[0], out_path, &err);
-        xsr_chan_close(in, NULL);
-        return CLI_EXIT_FAIL;
-    }
-    cli_progress_init(&progress, "converting", xsr_chan_size(in), quiet);
-    o.progress = on_progress;
-    o.progress_ctx = &progress;
-    rc = xsr_convert_version(in, xsr_outfile_chan(of), &o, &info, &err);
-    cli_progress_done(&progress);
-    xsr_chan_close(in, NULL);
-    if (rc < 0) {
-        xsr_outfile_abort(of);
-        cli_print_error(argv[0], strcmp(in_path, "-") == 0 ? "standard input" : in_path, &err);
-        return CLI_EXIT_FAIL;
-    }
-    rc = xsr_outfile_commit(of, &err);
-    if (rc < 0) {
-        cli_print_error(argv[0], out_path, &err);
-        return CLI_EXIT_FAIL;
-    }
+    rc = cli_convert_files(argv[0], in_path, out_path, quiet, run, &j);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (verbose)
-        describe(argv[0], &info);
+        describe(argv[0], &j.info);
     return CLI_EXIT_OK;
 }

@@ -35,25 +35,20 @@ static const char usage[] =
     "IN '-' reads standard input, OUT '-' writes standard output.\n"
     "Exit status: 0 converted, 1 invalid input or failure, 2 bad usage.\n";
 
-/* Read files without mapping them: a conversion reads everything once, and
- * reading keeps the process's memory at one batch, where a mapping of the
- * whole input would count as resident. */
-static struct xsr_chan *open_input(const char *prog, const char *path)
-{
-    struct xsr_error err;
-    struct xsr_chan *ch;
+/* What cli_convert_files runs. */
+struct job {
+    struct xsr_legacy_opts o;
+    struct xsr_legacy_info info;
+};
 
-    xsr_error_clear(&err);
-    ch = xsr_chan_open_read(path, XSR_OPEN_NO_MMAP, &err);
-    if (!ch)
-        cli_print_error(prog, strcmp(path, "-") == 0 ? "standard input" : path, &err);
-    return ch;
-}
-
-static void on_progress(void *ctx, uint64_t done, int64_t total)
+static int run(void *ctx, struct xsr_chan *in, struct xsr_chan *out, struct cli_progress *progress,
+               struct xsr_error *err)
 {
-    (void)total;
-    cli_progress_update(ctx, done);
+    struct job *j = ctx;
+
+    j->o.progress = cli_progress_cb;
+    j->o.progress_ctx = progress;
+    return xsr_convert_legacy(in, out, &j->o, &j->info, err);
 }
 
 static const char *guest_name(uint32_t g)
@@ -117,14 +112,9 @@ int cmd_convert_legacy(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_legacy_opts o = { 0 };
-    struct xsr_legacy_info info;
-    struct cli_progress progress;
-    struct xsr_error err;
+    struct job j = { 0 };
     const char *in_path = NULL, *out_path = NULL;
     bool verbose = false, quiet = false;
-    struct xsr_outfile *of;
-    struct xsr_chan *in;
     uint64_t v;
     int c, rc;
 
@@ -134,21 +124,21 @@ int cmd_convert_legacy(int argc, char **argv)
         case 'w':
             if (strcmp(optarg, "32") && strcmp(optarg, "64"))
                 return cli_usage_error(argv[0], "width '%s' is neither 32 nor 64", optarg);
-            o.width = optarg[0] == '3' ? 32 : 64;
+            j.o.width = optarg[0] == '3' ? 32 : 64;
             break;
         case 'g':
             if (strcmp(optarg, "pv") == 0)
-                o.guest = XSR_DOM_X86_PV;
+                j.o.guest = XSR_DOM_X86_PV;
             else if (strcmp(optarg, "hvm") == 0)
-                o.guest = XSR_DOM_X86_HVM;
+                j.o.guest = XSR_DOM_X86_HVM;
             else
                 return cli_usage_error(argv[0], "guest type '%s' is neither pv nor hvm", optarg);
             break;
         case 'f':
             if (strcmp(optarg, "libxc") == 0)
-                o.format = XSR_LAYER_LIBXC;
+                j.o.format = XSR_LAYER_LIBXC;
             else if (strcmp(optarg, "libxl") == 0)
-                o.format = XSR_LAYER_LIBXL;
+                j.o.format = XSR_LAYER_LIBXL;
             else
                 return cli_usage_error(argv[0], "format '%s' is neither libxc nor libxl", optarg);
             break;
@@ -156,14 +146,14 @@ int cmd_convert_legacy(int argc, char **argv)
             if (!cli_parse_u64(optarg, 3, 4, &v))
                 return cli_usage_error(argv[0], "a legacy stream converts to stream version 3 or "
                                        "4, not '%s'", optarg);
-            o.version = (uint32_t)v;
+            j.o.version = (uint32_t)v;
             break;
-        case 'x': o.xl = XSR_LEGACY_XL_PRESENT; break;
-        case 'X': o.xl = XSR_LEGACY_XL_ABSENT; break;
+        case 'x': j.o.xl = XSR_LEGACY_XL_PRESENT; break;
+        case 'X': j.o.xl = XSR_LEGACY_XL_ABSENT; break;
         case 'C':
             if (!cli_parse_u64(optarg, 1, 1u << 26, &v))
                 return cli_usage_error(argv[0], "delta cache '%s' is not 1 to 2^26 pages", optarg);
-            o.delta_cache = (uint32_t)v;
+            j.o.delta_cache = (uint32_t)v;
             break;
         case 'i': in_path = optarg; break;
         case 'o': out_path = optarg; break;
@@ -183,36 +173,13 @@ int cmd_convert_legacy(int argc, char **argv)
         return cli_usage_error(argv[0], "need an input and an output (use - for standard "
                                "input/output)");
 
-    in = open_input(argv[0], in_path);
-    if (!in)
-        return CLI_EXIT_FAIL;
-    xsr_error_clear(&err);
-    of = xsr_outfile_open(out_path, &err);
-    if (!of) {
-        cli_print_error(argv[0], out_path, &err);
-        xsr_chan_close(in, NULL);
-        return CLI_EXIT_FAIL;
-    }
-    cli_progress_init(&progress, "converting", xsr_chan_size(in), quiet);
-    o.progress = on_progress;
-    o.progress_ctx = &progress;
-    rc = xsr_convert_legacy(in, xsr_outfile_chan(of), &o, &info, &err);
-    cli_progress_done(&progress);
-    xsr_chan_close(in, NULL);
-    if (rc < 0) {
-        xsr_outfile_abort(of);
-        cli_print_error(argv[0], strcmp(in_path, "-") == 0 ? "standard input" : in_path, &err);
-        return CLI_EXIT_FAIL;
-    }
-    rc = xsr_outfile_commit(of, &err);
-    if (rc < 0) {
-        cli_print_error(argv[0], out_path, &err);
-        return CLI_EXIT_FAIL;
-    }
+    rc = cli_convert_files(argv[0], in_path, out_path, quiet, run, &j);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (verbose)
-        describe(argv[0], &info);
-    else if (info.trailing_bytes)
+        describe(argv[0], &j.info);
+    else if (j.info.trailing_bytes)
         fprintf(stderr, "%s: warning: ignored %" PRIu64 " bytes after the end of the legacy "
-                "stream\n", argv[0], info.trailing_bytes);
+                "stream\n", argv[0], j.info.trailing_bytes);
     return CLI_EXIT_OK;
 }
