@@ -12,7 +12,28 @@
 struct map_ctx {
     uint8_t *base; /* NULL for an empty file */
     size_t len;
+    size_t released; /* pages below this offset were handed back */
 };
+
+/*
+ * Touched pages of a mapping count as resident memory, so a sequential pass
+ * over a large file would keep growing.  Every RELEASE_STEP bytes, the pages
+ * well behind the current position are dropped from the mapping: the file is
+ * mapped private and never written, so a later access to an old view simply
+ * faults the same bytes in again from the page cache.
+ */
+#define RELEASE_STEP (32u << 20)
+#define RELEASE_KEEP (8u << 20)
+
+static void release_behind(struct map_ctx *m, uint64_t off)
+{
+    if (off < (uint64_t)m->released + RELEASE_STEP + RELEASE_KEEP)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t end = (size_t)(off - RELEASE_KEEP) & ~(page - 1);
+    if (end > m->released && madvise(m->base + m->released, end - m->released, MADV_DONTNEED) == 0)
+        m->released = end;
+}
 
 static const uint8_t empty_file[1];
 
@@ -21,7 +42,10 @@ static const uint8_t *map_view(void *ctx, uint64_t off, size_t n)
     struct map_ctx *m = ctx;
     if (off > m->len || n > m->len - off)
         return NULL;
-    return m->base ? m->base + off : empty_file;
+    if (!m->base)
+        return empty_file;
+    release_behind(m, off);
+    return m->base + off;
 }
 
 static int64_t map_size(void *ctx)
