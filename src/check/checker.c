@@ -108,8 +108,9 @@ int xsr_checker_event(struct xsr_checker *k, const struct xsr_event *ev, struct 
     }
     case XSR_EV_LEGACY:
         xsri_report(c, XSRI_R_STREAM_LEGACY,
-                    "a legacy (pre-v2) stream starts here; its content is not checked "
-                    "(convert it to a current stream to check it)");
+                    "no migration v2 stream starts here: this is a legacy (pre-v2) stream "
+                    "or not a save image at all, and cannot be verified as it is "
+                    "('xsr convert-legacy' reads and checks legacy images)");
         break;
     case XSR_EV_TRAILING:
         note_trailing(c, ev);

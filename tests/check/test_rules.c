@@ -1209,7 +1209,7 @@ static const struct rcase cases[] = {
     C(truncated, "stream.truncated", E, E, "ended"),
     C(framing, "stream.framing", E, E, "268435456"),
     C(trailing, "stream.trailing", E, W, "5 bytes follow the end of the libxc stream"),
-    C(legacy, "stream.legacy", W, W, "legacy (pre-v2) stream"),
+    C(legacy, "stream.legacy", E, E, "legacy (pre-v2) stream"),
     C(suppressed, "check.suppressed", N, N, "rule page-data.pfn-reserved"),
 
     C(xl_mandatory, "xl.mandatory-flags", E, E, "unknown bits 0x00000010"),

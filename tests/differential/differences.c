@@ -33,7 +33,4 @@ const struct difference differences[D_COUNT] = {
     [D_LIBXL_CONTEXT] = {"libxl-context", false, true,
                          "libxl records out of place (emulator records of a PV guest, "
                          "CHECKPOINT_END outside a checkpoint)"},
-    [D_LEGACY] = {"unchecked-legacy", true, false,
-                  "input that starts with no known header: xsr takes it for a legacy stream "
-                  "it does not check (a warning), the reference rejects it"},
 };

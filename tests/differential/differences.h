@@ -26,7 +26,6 @@ enum diff_id {
     D_BLOB,         /* contents of the HVM context blob */
     D_XL_HEADER,    /* the xl save-file header */
     D_LIBXL_CONTEXT, /* libxl records that do not fit the guest or stream */
-    D_LEGACY,       /* input xsr takes for an (unchecked) legacy stream */
     D_COUNT
 };
 

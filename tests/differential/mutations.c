@@ -36,9 +36,10 @@ const struct mutation mutations[] = {
      .value = 0x58454e47, .rule = "stream.framing"},
     {"ihdr-id-bare", .wraps = W_LIBXC, .op = OP_POKE, .at = IHDR, .off = 8, .width = 4,
      .value = 0x58454e47, .rule = "stream.framing"},
-    /* At the start of the input a bad marker makes it look like a legacy stream. */
+    /* At the start of the input a bad marker makes it look like a legacy stream,
+     * which verify cannot vouch for. */
     {"ihdr-marker-bare", .wraps = W_LIBXC, .op = OP_POKE, .at = IHDR, .off = 0, .width = 1,
-     .value = 0xfe, .diff = D_LEGACY, .rule = "stream.legacy"},
+     .value = 0xfe, .rule = "stream.legacy"},
     {"ihdr-version-5", .op = OP_POKE, .at = IHDR, .off = 12, .width = 4, .value = 5,
      .rule = "ihdr.version"},
     {"ihdr-version-1", .op = OP_POKE, .at = IHDR, .off = 12, .width = 4, .value = 1,
@@ -60,7 +61,7 @@ const struct mutation mutations[] = {
     {"libxl-ident", .wraps = W_XL, .op = OP_POKE, .at = LHDR, .off = 0, .width = 1,
      .value = 'l', .rule = "stream.framing"},
     {"libxl-ident-bare", .wraps = W_LIBXL, .op = OP_POKE, .at = LHDR, .off = 0, .width = 1,
-     .value = 'l', .diff = D_LEGACY, .rule = "stream.legacy"},
+     .value = 'l', .rule = "stream.legacy"},
     {"libxl-version", .wraps = W_WRAPPED, .op = OP_POKE, .at = LHDR, .off = 8, .width = 4,
      .value = 3, .rule = "libxl.version"},
     {"libxl-options-reserved", .wraps = W_WRAPPED, .op = OP_POKE, .at = LHDR, .off = 12,
