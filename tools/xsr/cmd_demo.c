@@ -49,27 +49,25 @@ static int generate(const char *prog, const char *path, const struct xsr_gen_opt
     return 0;
 }
 
-static int verify(const char *prog, const char *path)
+/* What steps 2 and 3 print about the image at path: 0, 1 (invalid) or < 0. */
+typedef int (*show_fn)(struct xsr_chan *in, const char *path, struct xsr_error *err);
+
+static int show_verify(struct xsr_chan *in, const char *path, struct xsr_error *err)
 {
     struct xsr_report_opts o = { .input_name = path };
-    struct xsr_error err;
-    struct xsr_chan *in;
-    int rc;
 
-    in = cli_open_input(prog, path);
-    if (!in)
-        return -1;
-    xsr_error_clear(&err);
-    rc = xsr_verify_report(in, &o, stdout, &err);
-    xsr_chan_close(in, NULL);
-    if (rc < 0)
-        cli_print_error(prog, path, &err);
-    return rc;
+    return xsr_verify_report(in, &o, stdout, err);
 }
 
-static int summary(const char *prog, const char *path)
+static int show_summary(struct xsr_chan *in, const char *path, struct xsr_error *err)
 {
     struct xsr_dump_opts o = { .summary_only = true, .input_name = path };
+
+    return xsr_dump(in, &o, stdout, err);
+}
+
+static int show(const char *prog, const char *path, show_fn fn)
+{
     struct xsr_error err;
     struct xsr_chan *in;
     int rc;
@@ -78,7 +76,7 @@ static int summary(const char *prog, const char *path)
     if (!in)
         return -1;
     xsr_error_clear(&err);
-    rc = xsr_dump(in, &o, stdout, &err);
+    rc = fn(in, path, &err);
     xsr_chan_close(in, NULL);
     if (rc < 0)
         cli_print_error(prog, path, &err);
@@ -159,14 +157,14 @@ int cmd_demo(int argc, char **argv)
 
     printf("\n2. Verifying it against every rule of the format (xsr verify):\n");
     fflush(stdout);
-    if (verify(argv[0], path) != 0) {
+    if (show(argv[0], path, show_verify) != 0) {
         fprintf(stderr, "%s: the generated image did not verify\n", argv[0]);
         return CLI_EXIT_FAIL;
     }
 
     printf("\n3. Summary of its dump (xsr dump --summary):\n");
     fflush(stdout);
-    if (summary(argv[0], path) != 0)
+    if (show(argv[0], path, show_summary) != 0)
         return CLI_EXIT_FAIL;
 
     printf("\nDone.  Try next:\n"

@@ -31,12 +31,6 @@ static const char usage[] =
     "Exit status: 0 equivalent, 1 different, 2 bad usage or failure (an image\n"
     "that cannot be read to its end).\n";
 
-static void on_progress(void *ctx, uint64_t done, int64_t total)
-{
-    (void)total;
-    cli_progress_update(ctx, done);
-}
-
 int cmd_diff(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -60,8 +54,8 @@ int cmd_diff(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(optarg, &o.a.format))
-                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)", optarg);
+            if (!cli_format_option(argv[0], optarg, &o.a.format))
+                return CLI_EXIT_USAGE;
             break;
         case 'P': o.pages = true; break;
         case 'm':
@@ -70,9 +64,8 @@ int cmd_diff(int argc, char **argv)
             o.max_lines = (unsigned)v;
             break;
         case 'L':
-            if (!cli_parse_u64(optarg, 1, XSR_PFN_MASK + 1, &o.a.pfn_limit))
-                return cli_usage_error(argv[0], "--pfn-limit wants a number from 1 to 2^52, not '%s'",
-                                       optarg);
+            if (!cli_pfn_limit_option(argv[0], optarg, &o.a.pfn_limit))
+                return CLI_EXIT_USAGE;
             break;
         case 'q': quiet = true; break;
         case 'h': return cli_help(usage);
@@ -94,7 +87,7 @@ int cmd_diff(int argc, char **argv)
     }
     int64_t sa = xsr_chan_size(a), sb = xsr_chan_size(b);
     cli_progress_init(&prog, "comparing", sa >= 0 && sb >= 0 ? sa + sb : -1, quiet);
-    o.a.progress = on_progress;
+    o.a.progress = cli_progress_cb;
     o.a.progress_ctx = &prog;
 
     xsr_error_clear(&err);

@@ -47,8 +47,8 @@ int cmd_dump(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(optarg, &o.format))
-                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)", optarg);
+            if (!cli_format_option(argv[0], optarg, &o.format))
+                return CLI_EXIT_USAGE;
             break;
         case 'J': o.json = true; break;
         case 'P': o.pages = true; break;
@@ -58,12 +58,11 @@ int cmd_dump(int argc, char **argv)
         default: return cli_bad_option(argv[0]);
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error(argv[0], argc == optind ? "missing FILE (use - for standard input)"
-                                                       : "expected one FILE, got %d", argc - optind);
+    path = cli_one_file(argc, argv, optind);
+    if (!path)
+        return CLI_EXIT_USAGE;
     if (o.json && o.summary_only)
         return cli_usage_error(argv[0], "--summary applies to the text dump only");
-    path = argv[optind];
     in = cli_open_input(argv[0], path);
     if (!in)
         return CLI_EXIT_FAIL;

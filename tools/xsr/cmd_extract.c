@@ -34,12 +34,6 @@ static const char usage[] =
     "FILE '-' reads standard input.  Exit status: 0 success, 1 failure (what\n"
     "could be read is still written), 2 bad usage.\n";
 
-static void on_progress(void *ctx, uint64_t done, int64_t total)
-{
-    (void)total;
-    cli_progress_update(ctx, done);
-}
-
 int cmd_extract(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -65,8 +59,8 @@ int cmd_extract(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(optarg, &o.a.format))
-                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)", optarg);
+            if (!cli_format_option(argv[0], optarg, &o.a.format))
+                return CLI_EXIT_USAGE;
             break;
         case 'R':
         case 'E':
@@ -78,23 +72,21 @@ int cmd_extract(int argc, char **argv)
             break;
         case 'M': map_path = optarg; break;
         case 'L':
-            if (!cli_parse_u64(optarg, 1, XSR_PFN_MASK + 1, &o.a.pfn_limit))
-                return cli_usage_error(argv[0], "--pfn-limit wants a number from 1 to 2^52, not '%s'",
-                                       optarg);
+            if (!cli_pfn_limit_option(argv[0], optarg, &o.a.pfn_limit))
+                return CLI_EXIT_USAGE;
             break;
         case 'q': quiet = true; break;
         case 'h': return cli_help(usage);
         default: return cli_bad_option(argv[0]);
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error(argv[0], argc == optind ? "missing FILE (use - for standard input)"
-                                                       : "expected one FILE, got %d", argc - optind);
+    path = cli_one_file(argc, argv, optind);
+    if (!path)
+        return CLI_EXIT_USAGE;
     if (!out_path)
         return cli_usage_error(argv[0], "say where to write the memory: --raw OUT or --elf OUT");
     if (strcmp(out_path, "-") == 0)
         return cli_usage_error(argv[0], "the output must be a file (it is written at random offsets)");
-    path = argv[optind];
     if (strcmp(path, "-") != 0)
         o.in_path = path; /* lets pages be copied inside the kernel */
 
@@ -103,14 +95,13 @@ int cmd_extract(int argc, char **argv)
         return CLI_EXIT_FAIL;
     fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        fprintf(stderr, "%s: cannot open %s for writing: %s\n", argv[0], out_path, strerror(errno));
+        cli_print_open_error(argv[0], out_path);
         xsr_chan_close(in, NULL);
         return CLI_EXIT_FAIL;
     }
     if (map_path) {
-        map = strcmp(map_path, "-") == 0 ? stdout : fopen(map_path, "w");
+        map = cli_open_output(argv[0], map_path);
         if (!map) {
-            fprintf(stderr, "%s: cannot open %s for writing: %s\n", argv[0], map_path, strerror(errno));
             close(fd);
             xsr_chan_close(in, NULL);
             return CLI_EXIT_FAIL;
@@ -118,7 +109,7 @@ int cmd_extract(int argc, char **argv)
         o.pfn_map = map;
     }
     cli_progress_init(&prog, "extracting", xsr_chan_size(in), quiet);
-    o.a.progress = on_progress;
+    o.a.progress = cli_progress_cb;
     o.a.progress_ctx = &prog;
 
     xsr_error_clear(&err);
@@ -127,9 +118,7 @@ int cmd_extract(int argc, char **argv)
     xsr_chan_close(in, NULL);
     if (close(fd) != 0 && rc == 0)
         rc = xsr_error_sys(&err, errno, "closing %s failed", out_path);
-    if (map && map != stdout && fclose(map) != 0 && rc == 0)
-        rc = xsr_error_sys(&err, errno, "closing %s failed", map_path);
-    if (map == stdout && !cli_flush_stdout(argv[0]))
+    if (!cli_close_output(argv[0], map, map_path, &rc, &err))
         return CLI_EXIT_FAIL;
 
     if (rc < 0) {

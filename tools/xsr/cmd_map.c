@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* xsr map: an SVG picture of a save image's guest memory. */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,12 +31,6 @@ static const char usage[] =
     "\n"
     "Exit status: 0 success, 1 failure, 2 bad usage.\n";
 
-static void on_progress(void *ctx, uint64_t done, int64_t total)
-{
-    (void)total;
-    cli_progress_update(ctx, done);
-}
-
 int cmd_map(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -55,7 +48,7 @@ int cmd_map(int argc, char **argv)
     struct xsr_map_result res;
     struct xsr_error err;
     struct cli_progress prog;
-    const char *out_path = NULL;
+    const char *out_path = NULL, *path;
     bool quiet = false;
     uint64_t v;
     int c, rc;
@@ -64,8 +57,8 @@ int cmd_map(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(optarg, &o.a.format))
-                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)", optarg);
+            if (!cli_format_option(argv[0], optarg, &o.a.format))
+                return CLI_EXIT_USAGE;
             break;
         case 'S': out_path = optarg; break;
         case 'c':
@@ -80,46 +73,41 @@ int cmd_map(int argc, char **argv)
             break;
         case 'T': o.title = optarg; break;
         case 'L':
-            if (!cli_parse_u64(optarg, 1, XSR_PFN_MASK + 1, &o.a.pfn_limit))
-                return cli_usage_error(argv[0], "--pfn-limit wants a number from 1 to 2^52, not '%s'",
-                                       optarg);
+            if (!cli_pfn_limit_option(argv[0], optarg, &o.a.pfn_limit))
+                return CLI_EXIT_USAGE;
             break;
         case 'q': quiet = true; break;
         case 'h': return cli_help(usage);
         default: return cli_bad_option(argv[0]);
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error(argv[0], argc == optind ? "missing FILE (use - for standard input)"
-                                                       : "expected one FILE, got %d", argc - optind);
+    path = cli_one_file(argc, argv, optind);
+    if (!path)
+        return CLI_EXIT_USAGE;
     if (!out_path)
         return cli_usage_error(argv[0], "say where to write the picture: --svg OUT");
-    const char *path = argv[optind];
     bool to_stdout = strcmp(out_path, "-") == 0;
     if (to_stdout && strcmp(path, "-") == 0)
         quiet = true;
     if (!o.title)
-        o.title = strcmp(path, "-") == 0 ? "standard input" : path;
+        o.title = cli_input_name(path);
 
     struct xsr_chan *in = cli_open_input(argv[0], path);
     if (!in)
         return CLI_EXIT_FAIL;
-    FILE *out = to_stdout ? stdout : fopen(out_path, "w");
+    FILE *out = cli_open_output(argv[0], out_path);
     if (!out) {
-        fprintf(stderr, "%s: cannot open %s for writing: %s\n", argv[0], out_path, strerror(errno));
         xsr_chan_close(in, NULL);
         return CLI_EXIT_FAIL;
     }
     cli_progress_init(&prog, "reading", xsr_chan_size(in), quiet);
-    o.a.progress = on_progress;
+    o.a.progress = cli_progress_cb;
     o.a.progress_ctx = &prog;
     xsr_error_clear(&err);
     rc = xsr_map_svg(in, &o, out, &res, &err);
     cli_progress_done(&prog);
     xsr_chan_close(in, NULL);
-    if (!to_stdout && fclose(out) != 0 && rc == 0)
-        rc = xsr_error_sys(&err, errno, "closing %s failed", out_path);
-    if (to_stdout && !cli_flush_stdout(argv[0]))
+    if (!cli_close_output(argv[0], out, out_path, &rc, &err))
         return CLI_EXIT_FAIL;
     if (rc < 0) {
         cli_print_error(argv[0], path, &err);

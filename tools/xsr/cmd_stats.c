@@ -25,12 +25,6 @@ static const char usage[] =
     "Exit status: 0 success, 1 the stream could not be read to its end (the\n"
     "statistics of what was read are still printed), 2 bad usage.\n";
 
-static void on_progress(void *ctx, uint64_t done, int64_t total)
-{
-    (void)total;
-    cli_progress_update(ctx, done);
-}
-
 int cmd_stats(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -46,35 +40,34 @@ int cmd_stats(int argc, char **argv)
     struct xsr_error err, perr;
     struct cli_progress prog;
     bool json = false, quiet = false;
+    const char *path;
     int c, rc;
 
     optind = 0;
     while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(optarg, &o.format))
-                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)", optarg);
+            if (!cli_format_option(argv[0], optarg, &o.format))
+                return CLI_EXIT_USAGE;
             break;
         case 'J': json = true; break;
         case 'L':
-            if (!cli_parse_u64(optarg, 1, XSR_PFN_MASK + 1, &o.pfn_limit))
-                return cli_usage_error(argv[0], "--pfn-limit wants a number from 1 to 2^52, not '%s'",
-                                       optarg);
+            if (!cli_pfn_limit_option(argv[0], optarg, &o.pfn_limit))
+                return CLI_EXIT_USAGE;
             break;
         case 'q': quiet = true; break;
         case 'h': return cli_help(usage);
         default: return cli_bad_option(argv[0]);
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error(argv[0], argc == optind ? "missing FILE (use - for standard input)"
-                                                       : "expected one FILE, got %d", argc - optind);
-    const char *path = argv[optind];
+    path = cli_one_file(argc, argv, optind);
+    if (!path)
+        return CLI_EXIT_USAGE;
     struct xsr_chan *in = cli_open_input(argv[0], path);
     if (!in)
         return CLI_EXIT_FAIL;
     cli_progress_init(&prog, "reading", xsr_chan_size(in), quiet);
-    o.progress = on_progress;
+    o.progress = cli_progress_cb;
     o.progress_ctx = &prog;
     xsr_error_clear(&err);
     rc = xsr_stats_collect(in, &o, &st, &err);

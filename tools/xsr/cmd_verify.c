@@ -24,19 +24,6 @@ static const char usage[] =
     "FILE '-' reads standard input.\n"
     "Exit status: 0 valid, 1 invalid (or unreadable), 2 bad usage.\n";
 
-static void on_progress(void *ctx, uint64_t done, int64_t total)
-{
-    struct cli_progress *p = ctx;
-
-    (void)total;
-    cli_progress_update(p, done);
-}
-
-static void on_progress_clear(void *ctx)
-{
-    cli_progress_done(ctx);
-}
-
 int cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -58,8 +45,8 @@ int cmd_verify(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(optarg, &o.format))
-                return cli_usage_error(argv[0], "unknown format '%s' (auto, xl, libxl, libxc)", optarg);
+            if (!cli_format_option(argv[0], optarg, &o.format))
+                return CLI_EXIT_USAGE;
             break;
         case 'L': o.lenient = true; break;
         case 'J': o.json = true; break;
@@ -68,18 +55,17 @@ int cmd_verify(int argc, char **argv)
         default: return cli_bad_option(argv[0]);
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error(argv[0], argc == optind ? "missing FILE (use - for standard input)"
-                                                       : "expected one FILE, got %d", argc - optind);
-    path = argv[optind];
+    path = cli_one_file(argc, argv, optind);
+    if (!path)
+        return CLI_EXIT_USAGE;
     in = cli_open_input(argv[0], path);
     if (!in)
         return CLI_EXIT_FAIL;
 
     cli_progress_init(&progress, "verifying", xsr_chan_size(in), o.quiet || o.json);
     o.input_name = path;
-    o.progress = on_progress;
-    o.progress_clear = on_progress_clear;
+    o.progress = cli_progress_cb;
+    o.progress_clear = cli_progress_clear_cb;
     o.progress_ctx = &progress;
     xsr_error_clear(&err);
     rc = xsr_verify_report(in, &o, stdout, &err);
