@@ -223,6 +223,27 @@ static struct frame *push(struct xsri_emit *e, enum frame_kind kind, enum xsri_o
     return f;
 }
 
+/* A nested object or list in a one-line parent: separator and "key=". */
+static void t_inline_key(struct xsri_emit *e, const struct frame *p, const char *key)
+{
+    if (p->items)
+        fputs(p->kind == FRAME_LIST ? ", " : " ", e->out);
+    if (p->kind == FRAME_OBJ)
+        fprintf(e->out, "%s=", key ? key : "");
+}
+
+/* A nested object or list as an item of a block list: "- " on its own line,
+ * the list's key on the line before the first item. */
+static void t_list_item(struct xsri_emit *e, const struct frame *p)
+{
+    if (p->items == 0) {
+        t_indent(e, p->indent);
+        fprintf(e->out, "%s:\n", p->key ? p->key : "");
+    }
+    t_indent(e, p->indent + TEXT_INDENT_STEP);
+    fputs("- ", e->out);
+}
+
 static void t_obj_begin(struct xsri_emit *e, const char *key, enum xsri_obj_style style)
 {
     struct frame *p = top(e), *f;
@@ -235,10 +256,7 @@ static void t_obj_begin(struct xsri_emit *e, const char *key, enum xsri_obj_styl
         return;
     }
     if (p->in_line) {
-        if (p->items)
-            fputs(p->kind == FRAME_LIST ? ", " : " ", e->out);
-        if (p->kind == FRAME_OBJ)
-            fprintf(e->out, "%s=", key ? key : "");
+        t_inline_key(e, p, key);
         fputc('{', e->out);
         p->items++;
         f = push(e, FRAME_OBJ, XSRI_INLINE);
@@ -249,12 +267,7 @@ static void t_obj_begin(struct xsri_emit *e, const char *key, enum xsri_obj_styl
         return;
     }
     if (p->kind == FRAME_LIST) {
-        if (p->items == 0) {
-            t_indent(e, indent);
-            fprintf(e->out, "%s:\n", p->key ? p->key : "");
-        }
-        t_indent(e, indent + TEXT_INDENT_STEP);
-        fputs("- ", e->out);
+        t_list_item(e, p);
         p->items++;
         f = push(e, FRAME_OBJ, XSRI_INLINE);
         if (f) {
@@ -294,19 +307,10 @@ static void t_list_begin(struct xsri_emit *e, const char *key)
     struct frame *p = top(e), *f;
 
     if (p && (p->in_line || p->kind == FRAME_LIST)) {
-        if (p->in_line) {
-            if (p->items)
-                fputs(p->kind == FRAME_LIST ? ", " : " ", e->out);
-            if (p->kind == FRAME_OBJ)
-                fprintf(e->out, "%s=", key ? key : "");
-        } else {
-            if (p->items == 0) {
-                t_indent(e, p->indent);
-                fprintf(e->out, "%s:\n", p->key ? p->key : "");
-            }
-            t_indent(e, p->indent + TEXT_INDENT_STEP);
-            fputs("- ", e->out);
-        }
+        if (p->in_line)
+            t_inline_key(e, p, key);
+        else
+            t_list_item(e, p);
         fputc('[', e->out);
         f = push(e, FRAME_LIST, XSRI_INLINE);
         if (f) {
@@ -412,12 +416,20 @@ static void j_end(struct xsri_emit *e)
 
 /* ------------------------------------------------------------- dispatch */
 
-void xsri_emit_obj_begin(struct xsri_emit *e, const char *key, enum xsri_obj_style style)
+/* Nesting beyond EMIT_DEPTH_MAX is counted, not rendered: true if so. */
+static bool too_deep(struct xsri_emit *e)
 {
     if (e->overflow || e->depth >= EMIT_DEPTH_MAX) {
         e->overflow++;
-        return;
+        return true;
     }
+    return false;
+}
+
+void xsri_emit_obj_begin(struct xsri_emit *e, const char *key, enum xsri_obj_style style)
+{
+    if (too_deep(e))
+        return;
     if (e->json)
         j_begin(e, key, FRAME_OBJ);
     else
@@ -426,10 +438,8 @@ void xsri_emit_obj_begin(struct xsri_emit *e, const char *key, enum xsri_obj_sty
 
 void xsri_emit_list_begin(struct xsri_emit *e, const char *key)
 {
-    if (e->overflow || e->depth >= EMIT_DEPTH_MAX) {
-        e->overflow++;
+    if (too_deep(e))
         return;
-    }
     if (e->json)
         j_begin(e, key, FRAME_LIST);
     else
@@ -456,74 +466,74 @@ static bool skip(const struct xsri_emit *e)
     return e->overflow > 0;
 }
 
-void xsri_emit_uint(struct xsri_emit *e, const char *key, uint64_t v)
+/* An unsigned value as json-c's int64: bit 63 is dropped rather than
+ * turning the number negative (callers keep to 2^53 anyway). */
+static int64_t json_uint(uint64_t v)
+{
+    return (int64_t)(v & ((1ULL << 63) - 1));
+}
+
+static void number(struct xsri_emit *e, const char *key, int64_t json, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A number: the integer json in JSON, fmt and its arguments in text. */
+static void number(struct xsri_emit *e, const char *key, int64_t json, const char *fmt, ...)
+{
+    char buf[32];
+    va_list ap;
+
+    if (skip(e))
+        return;
+    if (e->json) {
+        j_add(e, key, json_object_new_int64(json), false);
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    t_scalar(e, key, buf, false);
+}
+
+/* A 64-bit value: a "0x..." string in JSON; in text hex, or decimal. */
+static void wide(struct xsri_emit *e, const char *key, uint64_t v, bool text_decimal)
 {
     char buf[32];
 
     if (skip(e))
         return;
+    snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
     if (e->json) {
-        j_add(e, key, json_object_new_int64((int64_t)(v & ((1ULL << 63) - 1))), false);
+        j_add(e, key, json_object_new_string(buf), false);
         return;
     }
-    snprintf(buf, sizeof(buf), "%" PRIu64, v);
+    if (text_decimal)
+        snprintf(buf, sizeof(buf), "%" PRIu64, v);
     t_scalar(e, key, buf, false);
+}
+
+void xsri_emit_uint(struct xsri_emit *e, const char *key, uint64_t v)
+{
+    number(e, key, json_uint(v), "%" PRIu64, v);
 }
 
 void xsri_emit_int(struct xsri_emit *e, const char *key, int64_t v)
 {
-    char buf[32];
-
-    if (skip(e))
-        return;
-    if (e->json) {
-        j_add(e, key, json_object_new_int64(v), false);
-        return;
-    }
-    snprintf(buf, sizeof(buf), "%" PRId64, v);
-    t_scalar(e, key, buf, false);
+    number(e, key, v, "%" PRId64, v);
 }
 
 void xsri_emit_xnum(struct xsri_emit *e, const char *key, uint64_t v)
 {
-    char buf[32];
-
-    if (skip(e))
-        return;
-    if (e->json) {
-        j_add(e, key, json_object_new_int64((int64_t)(v & ((1ULL << 63) - 1))), false);
-        return;
-    }
-    snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-    t_scalar(e, key, buf, false);
+    number(e, key, json_uint(v), "0x%" PRIx64, v);
 }
 
 void xsri_emit_hex64(struct xsri_emit *e, const char *key, uint64_t v)
 {
-    char buf[32];
-
-    if (skip(e))
-        return;
-    snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-    if (e->json)
-        j_add(e, key, json_object_new_string(buf), false);
-    else
-        t_scalar(e, key, buf, false);
+    wide(e, key, v, false);
 }
 
 void xsri_emit_u64(struct xsri_emit *e, const char *key, uint64_t v)
 {
-    char buf[32];
-
-    if (skip(e))
-        return;
-    if (e->json) {
-        snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-        j_add(e, key, json_object_new_string(buf), false);
-    } else {
-        snprintf(buf, sizeof(buf), "%" PRIu64, v);
-        t_scalar(e, key, buf, false);
-    }
+    wide(e, key, v, true);
 }
 
 void xsri_emit_str(struct xsri_emit *e, const char *key, const char *s)
