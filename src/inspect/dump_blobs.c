@@ -22,11 +22,70 @@
 #define SHINFO_WC_NATIVE 3072u
 #define SHINFO_WC_COMPAT 2304u
 
-static void hvm_header(struct xsri_emit *e, const struct xsr_hvmctx_entry *en, enum xsr_byte_order o)
+/* One entry of either context blob (their descriptors have the same form). */
+struct entry {
+    uint16_t typecode;
+    uint16_t instance;
+    uint32_t length;
+    const uint8_t *body;
+    size_t offset;
+};
+
+/* The kind of blob: its iterator, type names and decoded bodies. */
+struct blob_kind {
+    int (*next)(void *it, struct entry *en, struct xsr_error *err); /* as xsr_domctx_next */
+    const char *(*type_name)(uint16_t type);
+    void (*fields)(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o);
+};
+
+/* "entries" (the first XSRI_DUMP_LIST_MAX), "count", and "malformed" if
+ * the blob does not parse to its end. */
+static void entries(struct xsri_emit *e, const struct blob_kind *k, void *it, enum xsr_byte_order o)
+{
+    struct entry en;
+    struct xsr_error err;
+    uint64_t n = 0;
+    int rc;
+
+    xsr_error_clear(&err);
+    xsri_emit_list_begin(e, "entries");
+    while ((rc = k->next(it, &en, &err)) == 1) {
+        if (n++ >= XSRI_DUMP_LIST_MAX)
+            continue;
+        xsri_emit_obj_begin(e, NULL, XSRI_INLINE);
+        xsri_emit_uint(e, "offset", en.offset);
+        xsri_emit_str(e, "type", k->type_name(en.typecode));
+        xsri_emit_uint(e, "typecode", en.typecode);
+        xsri_emit_uint(e, "instance", en.instance);
+        xsri_emit_uint(e, "length", en.length);
+        k->fields(e, &en, o);
+        xsri_emit_obj_end(e);
+    }
+    xsri_emit_list_end(e);
+    xsri_emit_uint(e, "count", n);
+    if (n > XSRI_DUMP_LIST_MAX)
+        xsri_emit_uint(e, "entries_not_shown", n - XSRI_DUMP_LIST_MAX);
+    if (rc < 0)
+        xsri_emit_str(e, "malformed", err.message);
+}
+
+/* ---------------------------------------------------------- HVM_CONTEXT */
+
+static int hvm_next(void *it, struct entry *en, struct xsr_error *err)
+{
+    struct xsr_hvmctx_entry h;
+    int rc = xsr_hvmctx_next(it, &h, err);
+
+    if (rc == 1)
+        *en = (struct entry){ h.desc.typecode, h.desc.instance, h.desc.length, h.body, h.offset };
+    return rc;
+}
+
+static void hvm_header(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
 {
     struct xsr_hvmctx_header h;
 
-    if (en->desc.length < XSR_HVMCTX_HEADER_SIZE)
+    if (en->length < XSR_HVMCTX_HEADER_SIZE)
         return;
     xsr_hvmctx_header_decode(en->body, o, &h);
     xsri_emit_xnum(e, "magic", h.magic);
@@ -36,11 +95,11 @@ static void hvm_header(struct xsri_emit *e, const struct xsr_hvmctx_entry *en, e
     xsri_emit_uint(e, "gtsc_khz", h.gtsc_khz);
 }
 
-static void hvm_cpu(struct xsri_emit *e, const struct xsr_hvmctx_entry *en, enum xsr_byte_order o)
+static void hvm_cpu(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
 {
     const uint8_t *b = en->body;
 
-    if (en->desc.length < HVM_CPU_MIN_LEN)
+    if (en->length < HVM_CPU_MIN_LEN)
         return;
     xsri_emit_hex64(e, "rip", xsr_ld64(b + HVM_CPU_RIP, o));
     xsri_emit_hex64(e, "rsp", xsr_ld64(b + HVM_CPU_RSP, o));
@@ -52,41 +111,49 @@ static void hvm_cpu(struct xsri_emit *e, const struct xsr_hvmctx_entry *en, enum
     xsri_emit_hex64(e, "efer", xsr_ld64(b + HVM_CPU_EFER, o));
 }
 
-void xsri_dump_hvm_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o)
+static void hvm_fields(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
 {
-    struct xsr_hvmctx_iter it;
-    struct xsr_hvmctx_entry en;
-    struct xsr_error err;
-    uint64_t n = 0;
-    int rc;
-
-    xsr_error_clear(&err);
-    xsr_hvmctx_iter_init(&it, blob, len, o);
-    xsri_emit_list_begin(e, "entries");
-    while ((rc = xsr_hvmctx_next(&it, &en, &err)) == 1) {
-        if (n++ >= XSRI_DUMP_LIST_MAX)
-            continue;
-        xsri_emit_obj_begin(e, NULL, XSRI_INLINE);
-        xsri_emit_uint(e, "offset", en.offset);
-        xsri_emit_str(e, "type", xsr_hvmctx_type_name(en.desc.typecode));
-        xsri_emit_uint(e, "typecode", en.desc.typecode);
-        xsri_emit_uint(e, "instance", en.desc.instance);
-        xsri_emit_uint(e, "length", en.desc.length);
-        if (en.desc.typecode == XSR_HVMCTX_HEADER)
-            hvm_header(e, &en, o);
-        else if (en.desc.typecode == XSR_HVMCTX_CPU)
-            hvm_cpu(e, &en, o);
-        xsri_emit_obj_end(e);
-    }
-    xsri_emit_list_end(e);
-    xsri_emit_uint(e, "count", n);
-    if (n > XSRI_DUMP_LIST_MAX)
-        xsri_emit_uint(e, "entries_not_shown", n - XSRI_DUMP_LIST_MAX);
-    if (rc < 0)
-        xsri_emit_str(e, "malformed", err.message);
+    if (en->typecode == XSR_HVMCTX_HEADER)
+        hvm_header(e, en, o);
+    else if (en->typecode == XSR_HVMCTX_CPU)
+        hvm_cpu(e, en, o);
 }
 
-static void domctx_shinfo(struct xsri_emit *e, const struct xsr_domctx_entry *en, enum xsr_byte_order o)
+void xsri_dump_hvm_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o)
+{
+    static const struct blob_kind hvm = { hvm_next, xsr_hvmctx_type_name, hvm_fields };
+    struct xsr_hvmctx_iter it;
+
+    xsr_hvmctx_iter_init(&it, blob, len, o);
+    entries(e, &hvm, &it, o);
+}
+
+/* ------------------------------------------------------- DOMAIN_CONTEXT */
+
+static int domctx_next(void *it, struct entry *en, struct xsr_error *err)
+{
+    struct xsr_domctx_entry d;
+    int rc = xsr_domctx_next(it, &d, err);
+
+    if (rc == 1)
+        *en = (struct entry){ d.desc.typecode, d.desc.instance, d.desc.length, d.body, d.offset };
+    return rc;
+}
+
+static void domctx_header(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
+{
+    struct xsr_domctx_header h;
+
+    if (en->length < XSR_DOMCTX_HEADER_SIZE)
+        return;
+    xsr_domctx_header_decode(en->body, o, &h);
+    xsri_emit_xnum(e, "magic", h.magic);
+    xsri_emit_uint(e, "xen_major", h.xen_major);
+    xsri_emit_uint(e, "xen_minor", h.xen_minor);
+    xsri_emit_uint(e, "version", h.version);
+}
+
+static void domctx_shinfo(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
 {
     struct xsr_domctx_shinfo v;
     struct xsr_error err;
@@ -94,7 +161,7 @@ static void domctx_shinfo(struct xsri_emit *e, const struct xsr_domctx_entry *en
     uint32_t wc;
 
     xsr_error_clear(&err);
-    if (xsr_domctx_shinfo_decode(en->body, en->desc.length, o, &v, &err) < 0)
+    if (xsr_domctx_shinfo_decode(en->body, en->length, o, &v, &err) < 0)
         return;
     compat = v.flags & XSR_DOMCTX_SHINFO_32BIT;
     xsri_emit_xnum(e, "flags", v.flags);
@@ -114,61 +181,34 @@ static void domctx_shinfo(struct xsri_emit *e, const struct xsr_domctx_entry *en
     }
 }
 
+static void domctx_tsc(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
+{
+    struct xsr_domctx_tsc t;
+
+    if (en->length < XSR_DOMCTX_TSC_SIZE)
+        return;
+    xsr_domctx_tsc_decode(en->body, o, &t);
+    xsri_emit_uint(e, "mode", t.mode);
+    xsri_emit_uint(e, "incarnation", t.incarnation);
+    xsri_emit_u64(e, "elapsed_nsec", t.elapsed_nsec);
+    xsri_emit_uint(e, "khz", t.khz);
+}
+
+static void domctx_fields(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
+{
+    switch (en->typecode) {
+    case XSR_DOMCTX_HEADER: domctx_header(e, en, o); break;
+    case XSR_DOMCTX_SHARED_INFO: domctx_shinfo(e, en, o); break;
+    case XSR_DOMCTX_TSC_INFO: domctx_tsc(e, en, o); break;
+    default: break;
+    }
+}
+
 void xsri_dump_domain_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o)
 {
+    static const struct blob_kind domctx = { domctx_next, xsr_domctx_type_name, domctx_fields };
     struct xsr_domctx_iter it;
-    struct xsr_domctx_entry en;
-    struct xsr_error err;
-    uint64_t n = 0;
-    int rc;
 
-    xsr_error_clear(&err);
     xsr_domctx_iter_init(&it, blob, len, o);
-    xsri_emit_list_begin(e, "entries");
-    while ((rc = xsr_domctx_next(&it, &en, &err)) == 1) {
-        if (n++ >= XSRI_DUMP_LIST_MAX)
-            continue;
-        xsri_emit_obj_begin(e, NULL, XSRI_INLINE);
-        xsri_emit_uint(e, "offset", en.offset);
-        xsri_emit_str(e, "type", xsr_domctx_type_name(en.desc.typecode));
-        xsri_emit_uint(e, "typecode", en.desc.typecode);
-        xsri_emit_uint(e, "instance", en.desc.instance);
-        xsri_emit_uint(e, "length", en.desc.length);
-        switch (en.desc.typecode) {
-        case XSR_DOMCTX_HEADER:
-            if (en.desc.length >= XSR_DOMCTX_HEADER_SIZE) {
-                struct xsr_domctx_header h;
-
-                xsr_domctx_header_decode(en.body, o, &h);
-                xsri_emit_xnum(e, "magic", h.magic);
-                xsri_emit_uint(e, "xen_major", h.xen_major);
-                xsri_emit_uint(e, "xen_minor", h.xen_minor);
-                xsri_emit_uint(e, "version", h.version);
-            }
-            break;
-        case XSR_DOMCTX_SHARED_INFO:
-            domctx_shinfo(e, &en, o);
-            break;
-        case XSR_DOMCTX_TSC_INFO:
-            if (en.desc.length >= XSR_DOMCTX_TSC_SIZE) {
-                struct xsr_domctx_tsc t;
-
-                xsr_domctx_tsc_decode(en.body, o, &t);
-                xsri_emit_uint(e, "mode", t.mode);
-                xsri_emit_uint(e, "incarnation", t.incarnation);
-                xsri_emit_u64(e, "elapsed_nsec", t.elapsed_nsec);
-                xsri_emit_uint(e, "khz", t.khz);
-            }
-            break;
-        default:
-            break;
-        }
-        xsri_emit_obj_end(e);
-    }
-    xsri_emit_list_end(e);
-    xsri_emit_uint(e, "count", n);
-    if (n > XSRI_DUMP_LIST_MAX)
-        xsri_emit_uint(e, "entries_not_shown", n - XSRI_DUMP_LIST_MAX);
-    if (rc < 0)
-        xsri_emit_str(e, "malformed", err.message);
+    entries(e, &domctx, &it, o);
 }
