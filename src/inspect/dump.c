@@ -10,14 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include <xsr/inspect.h>
 #include <xsr/stream.h>
 #include <xsr/xsr.h>
 
 #include "dump_findings.h"
 #include "dump_internal.h"
+#include "dump_report.h"
 
 #define DUMP_JSON_VERSION 1
 #define TEXT_FIELD_INDENT 4
@@ -119,13 +118,7 @@ static void fields(struct dump *d, const struct xsr_event *ev)
 /* Write the finished JSON object of the emitter, after sep. */
 static void json_flush(struct dump *d, const char *sep)
 {
-    struct json_object *o = xsri_emit_json_take(d->em);
-
-    if (!o)
-        return;
-    fputs(sep, d->out);
-    xsri_json_write(d->out, o);
-    json_object_put(o);
+    xsri_json_write_taken(d->out, sep, d->em);
 }
 
 static void json_item(struct dump *d, const struct xsr_event *ev)
@@ -174,21 +167,10 @@ static void text_item(struct dump *d, const struct xsr_event *ev)
         xsri_dump_finding_line(d->out, "    ", &d->pending.v[i]);
 }
 
-static const char *format_option(enum xsr_layer l)
-{
-    return l == XSR_LAYER_NONE ? "auto" : xsr_layer_name(l);
-}
-
 static void json_begin(struct dump *d)
 {
-    FILE *out = d->out;
-
-    fprintf(out, "{\"json_version\":%d,\"command\":\"dump\",\"xsr_version\":", DUMP_JSON_VERSION);
-    xsri_json_write_str(out, xsr_version());
-    fputs(",\"input\":", out);
-    xsri_json_write_str(out, d->opts->input_name);
-    fprintf(out, ",\"options\":{\"format\":\"%s\",\"pages\":%s,\"lenient\":%s},\"items\":[",
-            format_option(d->opts->format), d->opts->pages ? "true" : "false",
+    xsri_json_doc_begin(d->out, DUMP_JSON_VERSION, "dump", d->opts->input_name, d->opts->format);
+    fprintf(d->out, ",\"pages\":%s,\"lenient\":%s},\"items\":[", d->opts->pages ? "true" : "false",
             d->opts->lenient ? "true" : "false");
 }
 
@@ -223,15 +205,11 @@ static void text_end(struct dump *d, const struct xsr_check_summary *s)
 
 int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, struct xsr_error *err)
 {
-    struct xsr_walker_opts wo = { 0 };
-    struct xsr_check_opts co = { 0 };
-    struct xsr_walker *w = NULL;
-    struct xsr_checker *c = NULL;
-    struct xsr_error werr;
+    struct xsri_check_walk k = { 0 };
     struct xsr_event ev;
     struct dump d;
     const struct xsr_check_summary *s;
-    int rc, walk_rc;
+    int rc;
 
     if (!in || !opts || !out)
         return xsr_error_set(err, XSR_EINVAL, "xsr_dump needs an input channel, options and an output stream");
@@ -244,25 +222,12 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
     if (!d.em)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory starting the dump");
 
-    wo.format = opts->format;
-    co.lenient = opts->lenient;
-    co.on_finding = xsri_findings_add;
-    co.ctx = &d.pending;
-    rc = 0;
-    w = xsr_walker_new(in, &wo, err);
-    c = w ? xsr_checker_new(&co, err) : NULL;
-    if (!w || !c) {
-        rc = err && err->code ? err->code : XSR_ENOMEM;
+    rc = xsri_check_walk_start(&k, in, opts->format, opts->lenient, xsri_findings_add, &d.pending, err);
+    if (rc < 0)
         goto out;
-    }
-
     if (opts->json)
         json_begin(&d);
-    xsr_error_clear(&werr);
-    while ((walk_rc = xsr_walker_next(w, &ev, &werr)) > 0) {
-        rc = xsr_checker_event(c, &ev, err);
-        if (rc < 0)
-            goto out;
+    while ((rc = xsri_check_walk_next(&k, &ev, err)) > 0) {
         if (opts->json)
             json_item(&d, &ev);
         else
@@ -271,35 +236,24 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
         if (ferror(out))
             break;
     }
+    if (rc < 0)
+        goto out;
     if (ferror(out)) {
         rc = xsr_error_sys(err, EIO, "writing the dump failed");
         goto out;
     }
-    rc = xsr_checker_finish(c, walk_rc, walk_rc < 0 ? &werr : NULL, err);
+    rc = xsri_check_walk_finish(&k, err);
     if (rc < 0)
         goto out;
-    s = xsr_checker_summary(c);
+    s = xsr_checker_summary(k.c);
     if (opts->json)
         json_end(&d, s);
     else
         text_end(&d, s);
-
-    if (d.pending.oom || xsri_emit_failed(d.em)) {
-        rc = xsr_error_set(err, XSR_ENOMEM, "out of memory: the dump is incomplete");
-    } else if (fflush(out) != 0 || ferror(out)) {
-        rc = xsr_error_sys(err, EIO, "writing the dump failed");
-    } else if (walk_rc < 0 && (werr.code == XSR_EIO || werr.code == XSR_ENOMEM)) {
-        /* not a property of the stream: the dump itself failed */
-        if (err)
-            *err = werr;
-        rc = werr.code;
-    } else {
-        rc = s->errors ? 1 : 0;
-    }
+    rc = xsri_check_walk_result(&k, "dump", d.pending.oom || xsri_emit_failed(d.em), out, s, err);
 out:
     xsri_findings_free(&d.pending);
-    xsr_checker_free(c);
-    xsr_walker_free(w);
+    xsri_check_walk_free(&k);
     xsri_emit_free(d.em);
     return rc;
 }

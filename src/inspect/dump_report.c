@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* What xsr_dump and xsr_verify_report share (dump_report.h). */
+#include "dump_report.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include <xsr/xsr.h>
+
+#include "dump_internal.h"
+
+int xsri_check_walk_start(struct xsri_check_walk *k, struct xsr_chan *in, enum xsr_layer format,
+                          bool lenient, xsr_finding_fn on_finding, void *ctx, struct xsr_error *err)
+{
+    struct xsr_walker_opts wo = { 0 };
+    struct xsr_check_opts co = { 0 };
+
+    memset(k, 0, sizeof(*k));
+    xsr_error_clear(&k->werr);
+    wo.format = format;
+    co.lenient = lenient;
+    co.on_finding = on_finding;
+    co.ctx = ctx;
+    k->w = xsr_walker_new(in, &wo, err);
+    k->c = k->w ? xsr_checker_new(&co, err) : NULL;
+    if (!k->w || !k->c)
+        return err && err->code ? err->code : XSR_ENOMEM;
+    return 0;
+}
+
+int xsri_check_walk_next(struct xsri_check_walk *k, struct xsr_event *ev, struct xsr_error *err)
+{
+    int rc;
+
+    k->walk_rc = xsr_walker_next(k->w, ev, &k->werr);
+    if (k->walk_rc <= 0)
+        return 0;
+    rc = xsr_checker_event(k->c, ev, err);
+    return rc < 0 ? rc : 1;
+}
+
+int xsri_check_walk_finish(struct xsri_check_walk *k, struct xsr_error *err)
+{
+    return xsr_checker_finish(k->c, k->walk_rc, k->walk_rc < 0 ? &k->werr : NULL, err);
+}
+
+int xsri_check_walk_result(const struct xsri_check_walk *k, const char *what, bool oom, FILE *out,
+                           const struct xsr_check_summary *s, struct xsr_error *err)
+{
+    if (oom)
+        return xsr_error_set(err, XSR_ENOMEM, "out of memory: the %s is incomplete", what);
+    if (fflush(out) != 0 || ferror(out))
+        return xsr_error_sys(err, EIO, "writing the %s failed", what);
+    if (k->walk_rc < 0 && (k->werr.code == XSR_EIO || k->werr.code == XSR_ENOMEM)) {
+        if (err)
+            *err = k->werr;
+        return k->werr.code;
+    }
+    return s->errors ? 1 : 0;
+}
+
+void xsri_check_walk_free(struct xsri_check_walk *k)
+{
+    xsr_checker_free(k->c);
+    xsr_walker_free(k->w);
+    k->c = NULL;
+    k->w = NULL;
+}
+
+void xsri_json_doc_begin(FILE *out, int version, const char *command, const char *input,
+                         enum xsr_layer format)
+{
+    fprintf(out, "{\"json_version\":%d,\"command\":\"%s\",\"xsr_version\":", version, command);
+    xsri_json_write_str(out, xsr_version());
+    fputs(",\"input\":", out);
+    xsri_json_write_str(out, input);
+    fprintf(out, ",\"options\":{\"format\":\"%s\"",
+            format == XSR_LAYER_NONE ? "auto" : xsr_layer_name(format));
+}
+
+bool xsri_json_write_taken(FILE *out, const char *sep, struct xsri_emit *e)
+{
+    struct json_object *o = xsri_emit_json_take(e);
+
+    if (!o)
+        return false;
+    fputs(sep, out);
+    xsri_json_write(out, o);
+    json_object_put(o);
+    return true;
+}
