@@ -18,9 +18,29 @@
 #define HVM_CPU_CR4 680u
 #define HVM_CPU_EFER 992u
 
-/* Wallclock in the shared_info buffer of a DOMAIN_CONTEXT entry. */
+/* Wallclock in a shared_info page: wc_version, wc_sec, wc_nsec, and in the
+ * 64-bit layout wc_sec_hi, each 4 bytes. */
 #define SHINFO_WC_NATIVE 3072u
 #define SHINFO_WC_COMPAT 2304u
+
+uint32_t xsri_dump_wallclock_end(bool compat)
+{
+    return compat ? SHINFO_WC_COMPAT + 12u : SHINFO_WC_NATIVE + 16u;
+}
+
+void xsri_dump_wallclock(struct xsri_emit *e, const uint8_t *shinfo, bool compat, enum xsr_byte_order o)
+{
+    const uint8_t *wc = shinfo + (compat ? SHINFO_WC_COMPAT : SHINFO_WC_NATIVE);
+    uint64_t sec = xsr_ld32(wc + 4, o);
+
+    if (!compat)
+        sec |= (uint64_t)xsr_ld32(wc + 12, o) << 32;
+    xsri_emit_obj_begin(e, "wallclock", XSRI_INLINE);
+    xsri_emit_uint(e, "version", xsr_ld32(wc, o));
+    xsri_emit_uint(e, "sec", sec);
+    xsri_emit_uint(e, "nsec", xsr_ld32(wc + 8, o));
+    xsri_emit_obj_end(e);
+}
 
 /* One entry of either context blob (their descriptors have the same form). */
 struct entry {
@@ -158,7 +178,6 @@ static void domctx_shinfo(struct xsri_emit *e, const struct entry *en, enum xsr_
     struct xsr_domctx_shinfo v;
     struct xsr_error err;
     bool compat;
-    uint32_t wc;
 
     xsr_error_clear(&err);
     if (xsr_domctx_shinfo_decode(en->body, en->length, o, &v, &err) < 0)
@@ -167,18 +186,8 @@ static void domctx_shinfo(struct xsri_emit *e, const struct entry *en, enum xsr_
     xsri_emit_xnum(e, "flags", v.flags);
     xsri_emit_str(e, "layout", compat ? "32-bit" : "64-bit");
     xsri_emit_uint(e, "buffer_size", v.buffer_size);
-    wc = compat ? SHINFO_WC_COMPAT : SHINFO_WC_NATIVE;
-    if (v.buffer_size >= wc + (compat ? 12u : 16u)) {
-        uint64_t sec = xsr_ld32(v.buffer + wc + 4, o);
-
-        if (!compat)
-            sec |= (uint64_t)xsr_ld32(v.buffer + wc + 12, o) << 32;
-        xsri_emit_obj_begin(e, "wallclock", XSRI_INLINE);
-        xsri_emit_uint(e, "version", xsr_ld32(v.buffer + wc, o));
-        xsri_emit_uint(e, "sec", sec);
-        xsri_emit_uint(e, "nsec", xsr_ld32(v.buffer + wc + 8, o));
-        xsri_emit_obj_end(e);
-    }
+    if (v.buffer_size >= xsri_dump_wallclock_end(compat))
+        xsri_dump_wallclock(e, v.buffer, compat, o);
 }
 
 static void domctx_tsc(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)

@@ -33,6 +33,11 @@ void xsri_dump_image_header(struct xsri_emit *e, const struct xsr_event *ev);
 void xsri_dump_domain_header(struct xsri_emit *e, struct xsri_dump_state *s, const struct xsr_event *ev);
 void xsri_dump_libxc_record(struct xsri_emit *e, struct xsri_dump_state *s, const struct xsr_event *ev);
 
+/* The "wallclock" object of a shared_info page (the 32-bit layout if
+ * compat), which must hold xsri_dump_wallclock_end(compat) bytes. */
+void xsri_dump_wallclock(struct xsri_emit *e, const uint8_t *shinfo, bool compat, enum xsr_byte_order o);
+uint32_t xsri_dump_wallclock_end(bool compat);
+
 /* Bodies of HVM_CONTEXT and DOMAIN_CONTEXT records. */
 void xsri_dump_hvm_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o);
 void xsri_dump_domain_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o);

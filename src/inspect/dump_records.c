@@ -18,6 +18,29 @@ static void malformed_msg(struct xsri_emit *e, const char *msg)
     xsri_emit_str(e, "malformed", msg);
 }
 
+/* A body of fixed-size entries: "count", and "trailing_bytes" if the length
+ * is not a multiple of the size.  Returns the count. */
+static uint32_t entry_count(struct xsri_emit *e, uint32_t len, uint32_t size)
+{
+    xsri_emit_uint(e, "count", len / size);
+    if (len % size)
+        xsri_emit_uint(e, "trailing_bytes", len % size);
+    return len / size;
+}
+
+/* End a list named key of n items of which the first XSRI_DUMP_LIST_MAX
+ * were shown; the rest are counted in "<key>_not_shown". */
+static void capped_list_end(struct xsri_emit *e, const char *key, uint64_t n)
+{
+    xsri_emit_list_end(e);
+    if (n > XSRI_DUMP_LIST_MAX) {
+        char k[64];
+
+        snprintf(k, sizeof(k), "%s_not_shown", key);
+        xsri_emit_uint(e, k, n - XSRI_DUMP_LIST_MAX);
+    }
+}
+
 /* ------------------------------------------------------------ PAGE_DATA */
 
 /* Histogram keys: valid types by name, 5..8 together as "INVALID". */
@@ -205,11 +228,8 @@ static void vcpu_xsave(struct xsri_emit *e, const struct xsr_vcpu_rec *v, enum x
 static void msr_list(struct xsri_emit *e, const char *key, const uint8_t *p, uint32_t len,
                      enum xsr_byte_order o, const char *flags_key)
 {
-    uint32_t n = len / XSR_MSR_ENTRY_SIZE;
+    uint32_t n = entry_count(e, len, XSR_MSR_ENTRY_SIZE);
 
-    xsri_emit_uint(e, "count", n);
-    if (len % XSR_MSR_ENTRY_SIZE)
-        xsri_emit_uint(e, "trailing_bytes", len % XSR_MSR_ENTRY_SIZE);
     xsri_emit_list_begin(e, key);
     for (uint32_t i = 0; i < n && i < XSRI_DUMP_LIST_MAX; i++) {
         struct xsr_msr_entry m;
@@ -222,13 +242,7 @@ static void msr_list(struct xsri_emit *e, const char *key, const uint8_t *p, uin
         xsri_emit_hex64(e, "value", m.value);
         xsri_emit_obj_end(e);
     }
-    xsri_emit_list_end(e);
-    if (n > XSRI_DUMP_LIST_MAX) {
-        char k[64];
-
-        snprintf(k, sizeof(k), "%s_not_shown", key);
-        xsri_emit_uint(e, k, n - XSRI_DUMP_LIST_MAX);
-    }
+    capped_list_end(e, key, n);
 }
 
 static void vcpu_record(struct xsri_emit *e, const struct xsri_dump_state *s, const struct xsr_record *r,
@@ -260,24 +274,14 @@ static void vcpu_record(struct xsri_emit *e, const struct xsri_dump_state *s, co
 static void shared_info(struct xsri_emit *e, const struct xsri_dump_state *s, const struct xsr_record *r,
                         enum xsr_byte_order o)
 {
-    /* wc_version, wc_sec, wc_nsec (+ wc_sec_hi in the 64-bit layout) */
     bool compat = s->guest_width == 4;
-    size_t wc = compat ? 2304 : 3072;
-    uint64_t sec;
 
     if (r->length != XSR_SHARED_INFO_SIZE) {
         malformed_msg(e, "the body is not one 4096-byte page");
         return;
     }
     xsri_emit_str(e, "layout", compat ? "32-bit" : "64-bit");
-    sec = xsr_ld32(r->body + wc + 4, o);
-    if (!compat)
-        sec |= (uint64_t)xsr_ld32(r->body + wc + 12, o) << 32;
-    xsri_emit_obj_begin(e, "wallclock", XSRI_INLINE);
-    xsri_emit_uint(e, "version", xsr_ld32(r->body + wc, o));
-    xsri_emit_uint(e, "sec", sec);
-    xsri_emit_uint(e, "nsec", xsr_ld32(r->body + wc + 8, o));
-    xsri_emit_obj_end(e);
+    xsri_dump_wallclock(e, r->body, compat, o);
 }
 
 static const char *tsc_mode_name(uint32_t mode)
@@ -328,20 +332,15 @@ static void hvm_params(struct xsri_emit *e, const struct xsr_record *r, enum xsr
         xsri_emit_hex64(e, "value", value);
         xsri_emit_obj_end(e);
     }
-    xsri_emit_list_end(e);
-    if (v.count > XSRI_DUMP_LIST_MAX)
-        xsri_emit_uint(e, "params_not_shown", v.count - XSRI_DUMP_LIST_MAX);
+    capped_list_end(e, "params", v.count);
 }
 
 /* -------------------------------------------------------------- policy */
 
 static void cpuid_policy(struct xsri_emit *e, const struct xsr_record *r, enum xsr_byte_order o)
 {
-    uint32_t n = r->length / XSR_CPUID_LEAF_SIZE;
+    uint32_t n = entry_count(e, r->length, XSR_CPUID_LEAF_SIZE);
 
-    xsri_emit_uint(e, "count", n);
-    if (r->length % XSR_CPUID_LEAF_SIZE)
-        xsri_emit_uint(e, "trailing_bytes", r->length % XSR_CPUID_LEAF_SIZE);
     xsri_emit_list_begin(e, "leaves");
     for (uint32_t i = 0; i < n && i < XSRI_DUMP_LIST_MAX; i++) {
         struct xsr_cpuid_leaf l;
@@ -356,17 +355,14 @@ static void cpuid_policy(struct xsri_emit *e, const struct xsr_record *r, enum x
         xsri_emit_xnum(e, "d", l.d);
         xsri_emit_obj_end(e);
     }
-    xsri_emit_list_end(e);
-    if (n > XSRI_DUMP_LIST_MAX)
-        xsri_emit_uint(e, "leaves_not_shown", n - XSRI_DUMP_LIST_MAX);
+    capped_list_end(e, "leaves", n);
 }
 
 static void dirty_pfn_list(struct xsri_emit *e, const struct xsr_record *r, enum xsr_byte_order o)
 {
-    xsri_emit_uint(e, "count", r->length / 8);
-    if (r->length % 8)
-        xsri_emit_uint(e, "trailing_bytes", r->length % 8);
-    first_u64s(e, "first_pfns", r->body, r->length / 8, o);
+    uint32_t n = entry_count(e, r->length, 8);
+
+    first_u64s(e, "first_pfns", r->body, n, o);
 }
 
 /* ------------------------------------------------------------ dispatch */
