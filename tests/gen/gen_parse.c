@@ -95,7 +95,7 @@ static int libxc_headers(struct cursor *c)
 static int libxc_records(struct cursor *c)
 {
     for (;;) {
-        uint32_t type;
+        uint32_t type = 0;
         if (record(c, XSR_LAYER_LIBXC, c->img->order, &type) < 0)
             return -1;
         if (type == XSR_REC_END)
