@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the subcommands of the xsr tool: exit codes, usage
- * errors, error printing, option values and a progress line.
+ * errors, error printing, option values, inputs and outputs, a progress
+ * line, and the file-to-file conversion run of convert and convert-legacy.
  */
 #ifndef XSR_CLI_H
 #define XSR_CLI_H
