@@ -4,6 +4,8 @@
  * core.  Pages are written with pwrite at their frame's place as they
  * arrive (runs of consecutive frames in one call), so memory use does not
  * grow with the guest; the receiver's semantics come from the scanner.
+ * With the input's path, runs are read again from the file into a few
+ * buffers that another thread writes (extract_copy.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +35,6 @@ struct run {
  * sparseness.  A stretch this long ends the run. */
 #define ZERO_STRETCH (16u * XSR_PAGE_SIZE)
 
-/* Runs are copied from the input file through a buffer of this size: half
- * of a typical L2 cache, so that pwrite finds what pread just put there
- * (at 1 MiB and more, the copy got slower by half and more). */
-#define BOUNCE_SIZE (512u << 10)
-
 /* Fresh runs at least this long get their blocks with fallocate first. */
 #define FALLOC_MIN (64u << 10)
 
@@ -49,33 +46,13 @@ struct extract {
     struct xsri_elf *elf;
     struct run run;
     int in_fd;                     /* the input file to copy runs from, or -1 */
-    uint8_t *bounce;               /* BOUNCE_SIZE bytes, if in_fd >= 0 */
+    struct xsri_copier *cp;        /* its writes, if in_fd >= 0 */
     uint8_t cmp[XSR_PAGE_SIZE];
 };
 
-static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off, struct xsr_error *err)
-{
-    while (n) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return xsr_error_sys(err, errno, "writing %zu bytes of guest memory at output offset %#"
-                                 PRIx64 " failed", n, off);
-        }
-        if (w == 0)
-            return xsr_error_sys(err, EIO, "writing guest memory at output offset %#" PRIx64
-                                 " made no progress", off);
-        p += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
-    }
-    return 0;
-}
-
-/* Read the first bytes of a run from the input file into the bounce buffer
- * and write them from there; returns how many were written (at most len),
- * or a negative error of the write.  A failed read only turns this off: the
+/* Read the first bytes of a run from the input file into the copier's
+ * buffers and queue them for writing; returns how many were queued (at most
+ * len), or a negative write error.  A failed read only turns this off: the
  * rest goes through pwrite from the walker's buffer.
  *
  * Why not copy_file_range(2) or pwrite from the mapped input: the pages sit
@@ -88,11 +65,14 @@ static int64_t copy_bounced(struct extract *x, struct xsr_error *err)
     uint64_t done = 0;
 
     while (done < x->run.len) {
-        size_t want = x->run.len - done < BOUNCE_SIZE ? x->run.len - done : BOUNCE_SIZE;
+        size_t want = x->run.len - done < XSRI_COPY_BUF_SIZE ? x->run.len - done : XSRI_COPY_BUF_SIZE;
         size_t got = 0;
+        uint8_t *buf;
+        int rc = xsri_copier_get(x->cp, &buf, err);
+        if (rc < 0)
+            return rc;
         while (got < want) {
-            ssize_t r = pread(x->in_fd, x->bounce + got, want - got,
-                              (off_t)(x->run.in_off + done + got));
+            ssize_t r = pread(x->in_fd, buf + got, want - got, (off_t)(x->run.in_off + done + got));
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0) {
@@ -102,12 +82,19 @@ static int64_t copy_bounced(struct extract *x, struct xsr_error *err)
             }
             got += (size_t)r;
         }
-        int rc = write_all(x->fd, x->bounce, want, x->run.off + done, err);
+        rc = xsri_copier_put(x->cp, want, x->run.off + done, err);
         if (rc < 0)
             return rc;
         done += want;
     }
     return (int64_t)done;
+}
+
+/* Wait for the queued writes, before the output is written or read in any
+ * other way: the last write of a frame must stay the last. */
+static int settle(struct extract *x, struct xsr_error *err)
+{
+    return x->cp ? xsri_copier_drain(x->cp, err) : 0;
 }
 
 static int flush_run(struct extract *x, struct xsr_error *err)
@@ -125,8 +112,8 @@ static int flush_run(struct extract *x, struct xsr_error *err)
         int64_t done = x->in_fd >= 0 ? copy_bounced(x, err) : 0;
         if (done < 0)
             rc = (int)done;
-        else if ((uint64_t)done < x->run.len)
-            rc = write_all(x->fd, x->run.src + done, x->run.len - done, x->run.off + done, err);
+        else if ((uint64_t)done < x->run.len && (rc = settle(x, err)) == 0)
+            rc = xsri_write_all(x->fd, x->run.src + done, x->run.len - done, x->run.off + done, err);
     }
     x->run.len = 0;
     return rc;
@@ -179,7 +166,7 @@ int xsri_zero_range(int fd, uint64_t off, uint64_t len, struct xsr_error *err)
                              PRIx64 " failed", len, off);
     while (len) {
         size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
-        int rc = write_all(fd, zero, n, off, err);
+        int rc = xsri_write_all(fd, zero, n, off, err);
         if (rc < 0)
             return rc;
         off += n;
@@ -225,7 +212,7 @@ static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, s
         if (!pg->data)
             return 0;
         x->res->verify_pages++;
-        if ((rc = flush_run(x, err)) < 0)
+        if ((rc = flush_run(x, err)) < 0 || (rc = settle(x, err)) < 0)
             return rc;
         if (!(pg->prev & XSRI_PF_DATA)) {
             x->res->verify_mismatches++;
@@ -252,7 +239,7 @@ static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, s
         return put_page(x, off, pg->data, pg->offset, !(pg->prev & XSRI_PF_DATA), err);
     }
     if (pg->prev & XSRI_PF_DATA) { /* the frame lost its data */
-        if ((rc = flush_run(x, err)) < 0)
+        if ((rc = flush_run(x, err)) < 0 || (rc = settle(x, err)) < 0)
             return rc;
         return xsri_zero_range(x->fd, off, XSR_PAGE_SIZE, err);
     }
@@ -330,14 +317,12 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
     x->in_fd = -1;
     if (o->in_path) {
         struct stat st;
-        void *buf = NULL;
         x->in_fd = open(o->in_path, O_RDONLY | O_CLOEXEC);
         if (x->in_fd >= 0 && (fstat(x->in_fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-                              posix_memalign(&buf, XSR_PAGE_SIZE, BOUNCE_SIZE) != 0)) {
+                              !(x->cp = xsri_copier_new(out_fd)))) {
             close(x->in_fd);
             x->in_fd = -1;
         }
-        x->bounce = buf;
     }
     x->o = o;
     x->res = res;
@@ -345,6 +330,9 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
         x->base = XSRI_ELF_DATA_BASE;
         x->elf = xsri_elf_new(err);
         if (!x->elf) {
+            if (x->in_fd >= 0)
+                close(x->in_fd);
+            xsri_copier_free(x->cp);
             free(x);
             return XSR_ENOMEM;
         }
@@ -355,6 +343,9 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
     };
     rc = xsri_scan_run(in, &o->a, o->pfn_map != NULL, &cb, &s, err);
     rc2 = flush_run(x, rc < 0 ? NULL : err);
+    if (rc == 0)
+        rc = rc2;
+    rc2 = settle(x, rc < 0 ? NULL : err);
     if (rc == 0)
         rc = rc2;
 
@@ -390,7 +381,7 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
 
     if (x->in_fd >= 0)
         close(x->in_fd);
-    free(x->bounce);
+    xsri_copier_free(x->cp);
     xsri_elf_free(x->elf);
     free(x);
     xsri_scan_free(&s);
