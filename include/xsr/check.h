@@ -55,7 +55,7 @@ struct xsr_check_summary {
     uint32_t vcpus;              /* distinct vCPU ids seen */
     uint64_t bytes;              /* bytes walked */
     uint64_t bytes_by_type[XSR_REC_TYPE_COUNT];
-    unsigned errors, warnings, notes;
+    unsigned errors, warnings, notes; /* stop at UINT_MAX, never wrap */
     bool complete;               /* the outermost END was reached */
 };
 

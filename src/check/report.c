@@ -4,6 +4,7 @@
  * hostile stream from flooding the caller (per record and per stream).
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,14 +81,21 @@ int xsri_sev(const struct xsri_checker *c, enum xsri_rule r)
     return xsri_rule_severity(r, c->opts.lenient);
 }
 
+/* Saturating: a stream with 2^32 errors must not wrap round to "valid". */
+static void bump(unsigned *n)
+{
+    if (*n < UINT_MAX)
+        (*n)++;
+}
+
 static void count(struct xsri_checker *c, int sev)
 {
     if (sev == XSR_SEV_ERROR)
-        c->sum.errors++;
+        bump(&c->sum.errors);
     else if (sev == XSR_SEV_WARNING)
-        c->sum.warnings++;
+        bump(&c->sum.warnings);
     else
-        c->sum.notes++;
+        bump(&c->sum.notes);
 }
 
 static void vreport(struct xsri_checker *c, enum xsri_rule r, int sev, const char *fmt,
