@@ -192,10 +192,10 @@ int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct 
             int e = errno;
             if (got)
                 *got = done;
-            xsri_io_fail_sys(err, e, "reading %zu bytes from %s at offset %#" PRIx64 " failed",
-                             n, ch->name, start + done);
+            int rc = xsri_io_fail_sys(err, e, "reading %zu bytes from %s at offset %#" PRIx64
+                                      " failed", n, ch->name, start + done);
             xsr_error_locate(err, start + done, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
-            return err ? err->code : XSR_EIO;
+            return rc;
         }
         if (r == 0)
             break;

@@ -106,6 +106,52 @@ static void test_missing_ops(void **state)
     assert_null(xsr_chan_custom(NULL, NULL, false, &err));
 }
 
+/* A source that gives 5 bytes, then fails with the errno in ctx. */
+struct failing {
+    int calls;
+    int errnum;
+};
+
+static ssize_t failing_read(void *ctx, void *buf, size_t n)
+{
+    struct failing *f = ctx;
+    if (f->calls++ == 0) {
+        size_t k = n < 5 ? n : 5;
+        memcpy(buf, data, k);
+        return (ssize_t)k;
+    }
+    errno = f->errnum;
+    return -1;
+}
+
+/* The code returned is the same whether or not the caller wants details. */
+static void test_read_failure_code_without_error_object(void **state)
+{
+    (void)state;
+    const struct xsr_chan_ops ops = { .read = failing_read };
+    static const int errnums[] = { ENOMEM, EIO };
+    static const int codes[] = { XSR_ENOMEM, XSR_EIO };
+    for (size_t i = 0; i < 2; i++) {
+        struct failing f = { 0, errnums[i] };
+        struct xsr_error err;
+        uint8_t buf[20];
+        size_t got;
+        struct xsr_chan *ch = xsr_chan_custom(&ops, &f, true, &err);
+        assert_non_null(ch);
+        assert_int_equal(xsr_chan_read(ch, buf, sizeof(buf), &got, &err), codes[i]);
+        assert_int_equal(err.code, codes[i]);
+        assert_int_equal(got, 5);
+        assert_int_equal(xsr_chan_close(ch, NULL), 0);
+
+        f.calls = 0;
+        ch = xsr_chan_custom(&ops, &f, true, NULL);
+        assert_non_null(ch);
+        assert_int_equal(xsr_chan_read(ch, buf, sizeof(buf), &got, NULL), codes[i]);
+        assert_int_equal(got, 5);
+        assert_int_equal(xsr_chan_close(ch, NULL), 0);
+    }
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof(data); i++)
@@ -114,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_view_only_unknown_size),
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_missing_ops),
+        cmocka_unit_test(test_read_failure_code_without_error_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
