@@ -199,7 +199,7 @@ static int consume(struct xsr_reader *r, size_t n, uint8_t *dst, const char *wha
             return chan_failed(rc, start, err);
         }
     }
-    *out = dst;
+    *out = dst ? dst : no_bytes; /* no buffer yet: an empty read */
     return 0;
 }
 

@@ -201,6 +201,31 @@ static void test_lookahead_keeps_bytes(void **state)
     free(buf);
 }
 
+/* An empty blob or header is a valid, non-NULL view on every kind of channel. */
+static void test_empty_reads_give_a_view(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = make_records(&len, XSR_LITTLE_ENDIAN);
+    for (enum chan_kind k = 0; k < CK_COUNT; k++) {
+        struct xsr_chan *ch = chan_over(k, buf, len);
+        struct xsr_reader *r = xsr_reader_new(ch, 0, NULL);
+        struct xsr_error err;
+        const uint8_t *p = NULL;
+        assert_int_equal(xsr_reader_blob(r, 0, &p, &err), 0);
+        if (!p)
+            fprintf(stderr, "empty blob on a %s channel has a NULL view\n", chan_kind_name(k));
+        assert_non_null(p);
+        p = NULL;
+        assert_int_equal(xsr_reader_fixed(r, 0, &p, &err), 0);
+        assert_non_null(p);
+        assert_int_equal(xsr_reader_offset(r), 0);
+        xsr_reader_free(r);
+        chan_done(ch);
+    }
+    free(buf);
+}
+
 static void test_argument_checks(void **state)
 {
     (void)state;
@@ -228,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_limit_before_allocating),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_lookahead_keeps_bytes),
+        cmocka_unit_test(test_empty_reads_give_a_view),
         cmocka_unit_test(test_argument_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
