@@ -58,7 +58,8 @@ size_t xsri_delta_encode(const uint8_t *page, const uint8_t *base, uint8_t *out)
 
 /*
  * Decode one page from in[0..len).  Returns the bytes consumed (> 0), 0 if
- * in holds only part of the encoding (more input needed), or XSR_EFORMAT.
+ * in holds only part of the encoding (more input needed; then len is below
+ * XSRI_DELTA_MAX, as longer encodings are refused), or XSR_EFORMAT.
  * *needs_base is set if the encoding refers to the previous copy (empty page
  * or skip runs); base then must be non-NULL, else XSR_EFORMAT is returned
  * with err explaining.  out gets the page.

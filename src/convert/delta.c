@@ -226,6 +226,13 @@ size_t xsri_delta_encode(const uint8_t *page, const uint8_t *base, uint8_t *out)
     return n;
 }
 
+static long too_long(struct xsr_error *err)
+{
+    return xsr_error_set(err, XSR_EFORMAT,
+                         "a compressed page's encoding is longer than the %u bytes a sender "
+                         "writes at most", XSRI_DELTA_MAX);
+}
+
 long xsri_delta_decode(const uint8_t *in, size_t len, const uint8_t *base, uint8_t *out,
                        bool *needs_base, struct xsr_error *err)
 {
@@ -250,8 +257,14 @@ long xsri_delta_decode(const uint8_t *in, size_t len, const uint8_t *base, uint8
         memcpy(out, in + 1, XSR_PAGE_SIZE);
         return XSR_PAGE_SIZE + 1;
     }
-    /* First pass: check the runs are complete and well-formed. */
+    /* First pass: check the runs are complete and well-formed.  No sender
+     * makes an encoding longer than XSRI_DELTA_MAX (eight full runs and a
+     * short one), and the receiver keeps no more of one split across
+     * compressed chunks: anything longer is refused, so "more input needed"
+     * always means fewer than XSRI_DELTA_MAX bytes. */
     while (pagepos < XSR_PAGE_SIZE) {
+        if (pos >= XSRI_DELTA_MAX)
+            return too_long(err);
         if (pos >= len)
             return 0;
         size_t run = (size_t)(in[pos] & XSRI_DELTA_LEN_MASK) * 4;
@@ -266,6 +279,8 @@ long xsri_delta_decode(const uint8_t *in, size_t len, const uint8_t *base, uint8
                                  "page", pagepos + run);
         pos++;
         if (!skip) {
+            if (run > XSRI_DELTA_MAX - pos)
+                return too_long(err);
             if (len - pos < run)
                 return 0;
             pos += run;

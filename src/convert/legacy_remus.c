@@ -28,6 +28,7 @@ struct xsri_remus {
     uint8_t *data;                      /* pages of the head batch */
     uint8_t carry[XSRI_DELTA_MAX];      /* an encoding split across chunks */
     size_t carry_len;
+    uint64_t carry_off;                 /* its input offset */
     uint64_t block_left;                /* pages left in the sender's block */
     uint64_t pending_data;              /* announced pages not decoded yet */
     uint64_t pages;                     /* decoded in all */
@@ -229,7 +230,7 @@ int xsri_remus_data(struct xsri_remus *r, struct xsri_lin *in, struct xsri_lout 
                 size_t before = r->carry_len;
                 memcpy(r->carry + r->carry_len, p, take);
                 r->carry_len += take;
-                used = decode_one(r, r->carry, r->carry_len, pos - before, err);
+                used = decode_one(r, r->carry, r->carry_len, r->carry_off, err);
                 if (used < 0)
                     return (int)used;
                 if (used == 0) {
@@ -252,6 +253,7 @@ int xsri_remus_data(struct xsri_remus *r, struct xsri_lin *in, struct xsri_lout 
                 if (used == 0) {
                     memcpy(r->carry, p, n);
                     r->carry_len = n;
+                    r->carry_off = pos;
                     break;
                 }
                 p += used;

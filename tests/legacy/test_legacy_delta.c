@@ -98,6 +98,33 @@ static void test_bad_runs(void **state)
     assert_non_null(strstr(err.message, "more than a page"));
 }
 
+static void test_too_long(void **state)
+{
+    /* 1024 runs of one changed word each: 5120 bytes, more than the longest
+     * encoding a sender makes (XSRI_DELTA_MAX), which is all a receiver
+     * keeps of an encoding split across compressed chunks. */
+    static uint8_t in[1024 * 5];
+    uint8_t dec[XSR_PAGE_SIZE];
+    struct xsr_error err;
+    bool needs;
+    (void)state;
+
+    for (unsigned i = 0; i < 1024; i++) {
+        in[5 * i] = 1;
+        memset(in + 5 * i + 1, (int)i, 4);
+    }
+    xsr_error_clear(&err);
+    assert_int_equal(xsri_delta_decode(in, sizeof(in), NULL, dec, &needs, &err), XSR_EFORMAT);
+    assert_non_null(strstr(err.message, "longer than"));
+    /* A prefix of XSRI_DELTA_MAX bytes or more is an error, not "more input
+     * needed"; a shorter one may still be incomplete. */
+    for (size_t k = XSRI_DELTA_MAX; k < XSRI_DELTA_MAX + 8; k++) {
+        xsr_error_clear(&err);
+        assert_int_equal(xsri_delta_decode(in, k, NULL, dec, &needs, &err), XSR_EFORMAT);
+    }
+    assert_int_equal(xsri_delta_decode(in, XSRI_DELTA_MAX - 1, NULL, dec, &needs, NULL), 0);
+}
+
 static void test_cache_lru(void **state)
 {
     struct xsri_dcache *c = xsri_dcache_new(3);
@@ -165,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_full_and_empty),
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_bad_runs),
+        cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_cache_lru),
         cmocka_unit_test(test_cache_many),
     };

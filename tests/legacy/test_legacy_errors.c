@@ -287,7 +287,7 @@ static void test_inconsistent_sizes(void **state)
 
 /* Hand-built 64-bit HVM streams: p2m size, chunks, end, tail. */
 struct sb {
-    uint8_t b[8192];
+    uint8_t b[16384];
     size_t n;
 };
 static void sb32(struct sb *s, uint32_t v) { xsr_st32(s->b + s->n, v, XSR_LITTLE_ENDIAN); s->n += 4; }
@@ -520,6 +520,77 @@ static void test_remus_corrupt(void **state)
     free(b);
 }
 
+/*
+ * A hand-built Remus stream: image 0 sends pfn 0 whole and enables
+ * compression; image 1 announces pfn 0 and sends its page in one or two
+ * compressed-data chunks (d1, then d2 if n2).  Returns the offset of d1.
+ */
+static uint64_t remus_stream(struct sb *s, const uint8_t *d1, size_t n1, const uint8_t *d2, size_t n2)
+{
+    uint64_t at;
+
+    s->n = 0;
+    sb64(s, 0x100);
+    sb32(s, 1); sb64(s, 0);                 /* batch: pfn 0 */
+    memset(s->b + s->n, 0x33, XSR_PAGE_SIZE);
+    s->n += XSR_PAGE_SIZE;
+    sb32(s, (uint32_t)XSR_LEGACY_CHUNK_ENABLE_COMPRESSION);
+    sb_tail(s, 16);
+    sb32(s, 1); sb64(s, 0);                 /* image 1: batch announcing pfn 0 */
+    sb32(s, (uint32_t)XSR_LEGACY_CHUNK_COMPRESSED_DATA); sb64(s, n1);
+    at = s->n;
+    memcpy(s->b + s->n, d1, n1);
+    s->n += n1;
+    if (n2) {
+        sb32(s, (uint32_t)XSR_LEGACY_CHUNK_COMPRESSED_DATA); sb64(s, n2);
+        memcpy(s->b + s->n, d2, n2);
+        s->n += n2;
+    }
+    sb_tail(s, 16);
+    return at;
+}
+
+static void test_remus_hand_built(void **state)
+{
+    struct xsr_legacy_opts co = { 0 };
+    static struct sb s;
+    static uint8_t runs[1024 * 5];
+    uint8_t whole[1 + XSR_PAGE_SIZE];
+    uint64_t at;
+    (void)state;
+
+    /* the reference: the page sent whole, split across two chunks */
+    whole[0] = 0x80; /* "whole page follows" */
+    memset(whole + 1, 0x44, XSR_PAGE_SIZE);
+    remus_stream(&s, whole, 100, whole + 100, sizeof(whole) - 100);
+    uint8_t *out;
+    size_t out_len;
+    struct xsr_legacy_info info;
+    struct xsr_error err;
+    xsr_error_clear(&err);
+    assert_int_equal(lt_convert(s.b, s.n, &co, &out, &out_len, &info, &err), 0);
+    assert_true(info.compressed);
+    assert_int_equal(info.compressed_pages, 1);
+    free(out);
+
+    /* 1024 runs of one word: longer than any sender's encoding of a page */
+    for (unsigned i = 0; i < 1024; i++) {
+        runs[5 * i] = 1;
+        memset(runs + 5 * i + 1, (int)i, 4);
+    }
+    at = remus_stream(&s, runs, sizeof(runs), NULL, 0);
+    expect_fail(s.b, s.n, &co, XSR_EFORMAT, "longer than", at);
+    /* ... split across two chunks, the first holding more than the longest
+     * encoding of a page */
+    at = remus_stream(&s, runs, 5000, runs + 5000, sizeof(runs) - 5000);
+    expect_fail(s.b, s.n, &co, XSR_EFORMAT, "longer than", at);
+    /* a bad encoding that starts in one chunk and ends in the next: located
+     * where it starts, not counting the second chunk's header */
+    uint8_t bad[2] = { 0x00, 0x00 };
+    at = remus_stream(&s, runs, 5, bad, sizeof(bad));
+    expect_fail(s.b, s.n, &co, XSR_EFORMAT, "zero-length run", at);
+}
+
 /* --------------------------------------------------------- I/O failures */
 
 static void test_io_failures(void **state)
@@ -628,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_xl_and_detection),
         cmocka_unit_test(test_output_limits),
         cmocka_unit_test(test_remus_corrupt),
+        cmocka_unit_test(test_remus_hand_built),
         cmocka_unit_test(test_io_failures),
         cmocka_unit_test(test_outfile),
     };
