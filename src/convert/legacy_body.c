@@ -162,6 +162,13 @@ static int tsc_info(struct xsri_conv *c)
 
 static int xs_append(struct xsri_conv *c, const void *p, size_t n)
 {
+    /* The keys of all toolstack chunks of the image go into one record:
+     * bounded by it, however many chunks the stream holds. */
+    if (n > XSR_REC_LENGTH_MAX - XSR_EMULATOR_HDR_SIZE - c->xs_len)
+        return xsr_error_set(c->err, XSR_ELIMIT,
+                             "the physmap entries of the image's toolstack chunks need more than "
+                             "the %u bytes an EMULATOR_XENSTORE_DATA record holds",
+                             XSR_REC_LENGTH_MAX - XSR_EMULATOR_HDR_SIZE);
     if (c->xs_cap - c->xs_len < n) {
         size_t cap = c->xs_cap ? c->xs_cap : 1024;
         while (cap - c->xs_len < n)
@@ -246,6 +253,8 @@ static int toolstack(struct xsri_conv *c, const uint8_t *d, size_t len, uint64_t
         if (rc == 0)
             rc = xs_append(c, name, nlen); /* the name, NUL included */
         c->xs_entries++;
+        if (rc == XSR_ELIMIT)
+            xsr_error_locate(c->err, off, XSR_LAYER_LEGACY, XSR_NO_INDEX, 0);
         if (rc < 0)
             return rc;
     }

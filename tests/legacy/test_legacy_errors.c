@@ -368,6 +368,47 @@ static void test_hand_built(void **state)
     expect_fail(s.b, s.n, &co, XSR_ELIMIT, "device-model record", dm - 4);
 }
 
+static void test_toolstack_limit(void **state)
+{
+    /* The physmap entries of all toolstack chunks of an image become one
+     * EMULATOR_XENSTORE_DATA record: the conversion stops at the chunk that
+     * would take it past what a record holds, not after reading them all. */
+    const uint32_t name = 15u << 20, body = 8 + 28 + name + 4; /* 64-bit: 4 bytes pad */
+    const unsigned chunks = 10;
+    size_t cap = 8 + chunks * (8 + (size_t)body) + 4 + 24 + 4 + 16, n = 0;
+    uint8_t *b = malloc(cap);
+    uint64_t at[10];
+    struct xsr_legacy_opts co = { .format = XSR_LAYER_LIBXL };
+    (void)state;
+
+    assert_non_null(b);
+    xsr_st64(b, 0x100, XSR_LITTLE_ENDIAN);
+    n = 8;
+    for (unsigned i = 0; i < chunks; i++) {
+        at[i] = n;
+        xsr_st32(b + n, (uint32_t)XSR_LEGACY_CHUNK_TOOLSTACK, XSR_LITTLE_ENDIAN);
+        xsr_st32(b + n + 4, body, XSR_LITTLE_ENDIAN);
+        xsr_st32(b + n + 8, 1, XSR_LITTLE_ENDIAN);    /* version */
+        xsr_st32(b + n + 12, 1, XSR_LITTLE_ENDIAN);   /* entries */
+        xsr_st64(b + n + 16, i, XSR_LITTLE_ENDIAN);   /* phys */
+        xsr_st64(b + n + 24, 0xf0000000, XSR_LITTLE_ENDIAN);
+        xsr_st64(b + n + 32, 0x1000, XSR_LITTLE_ENDIAN);
+        xsr_st32(b + n + 40, name, XSR_LITTLE_ENDIAN);
+        memset(b + n + 44, 'n', name - 1);
+        memset(b + n + 44 + name - 1, 0, 5);
+        n += 8 + body;
+    }
+    xsr_st32(b + n, 0, XSR_LITTLE_ENDIAN);            /* end of body */
+    memset(b + n + 4, 0, 24);                         /* magic pfns */
+    xsr_st32(b + n + 28, 16, XSR_LITTLE_ENDIAN);
+    memset(b + n + 32, 0x5a, 16);
+    n += 48;
+    assert_int_equal(n, cap);
+    /* 8 names of 15 MiB fit in 128 MiB, the 9th does not */
+    expect_fail(b, n, &co, XSR_ELIMIT, "EMULATOR_XENSTORE_DATA", at[8]);
+    free(b);
+}
+
 static void test_trailing_garbage(void **state)
 {
     struct xsr_legacy_gen_opts o;
@@ -695,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_batch_entries),
         cmocka_unit_test(test_inconsistent_sizes),
         cmocka_unit_test(test_hand_built),
+        cmocka_unit_test(test_toolstack_limit),
         cmocka_unit_test(test_trailing_garbage),
         cmocka_unit_test(test_xl_and_detection),
         cmocka_unit_test(test_output_limits),
