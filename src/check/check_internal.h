@@ -65,6 +65,7 @@ struct xsri_checker {
     bool libxl_in_checkpoint;  /* libxc CHECKPOINT seen, no CHECKPOINT_END yet */
     bool libxl_end_seen;
     bool emulator_before_libxc_noted;
+    bool legacy_seen;          /* a legacy stream starts here and is not walked */
 
     /* libxc stream (reset at each image header) */
     struct xsri_libxc {

@@ -107,6 +107,7 @@ int xsr_checker_event(struct xsr_checker *k, const struct xsr_event *ev, struct 
         break;
     }
     case XSR_EV_LEGACY:
+        c->legacy_seen = true;
         xsri_report(c, XSRI_R_STREAM_LEGACY,
                     "no migration v2 stream starts here: this is a legacy (pre-v2) stream "
                     "or not a save image at all, and cannot be verified as it is "
@@ -189,7 +190,7 @@ int xsr_checker_finish(struct xsr_checker *k, int walk_rc, const struct xsr_erro
     for (size_t i = 0; i < XSR_VCPU_MAX / 64; i++)
         n += (uint32_t)__builtin_popcountll(c->vcpu_bitmap[i]);
     c->sum.vcpus = n;
-    c->sum.complete = clean && c->seen_first;
+    c->sum.complete = clean && c->seen_first && !c->legacy_seen;
     return 0;
 }
 

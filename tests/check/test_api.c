@@ -457,6 +457,29 @@ static void test_empty_input(void **state)
     free(r);
 }
 
+/* A legacy stream is not walked: its end was not reached. */
+static void test_legacy_is_not_complete(void **state)
+{
+    (void)state;
+    struct vc_result *r = res();
+    static const uint8_t bare[16] = { 0x00, 0x01 }; /* p2m_size 256, then anything */
+    vc_run(bare, sizeof(bare), false, r);
+    vc_expect(r, "stream.legacy", XSR_SEV_ERROR, "legacy (pre-v2) stream");
+    assert_int_equal(r->sum.format, XSR_LAYER_LEGACY);
+    assert_false(r->sum.complete);
+
+    /* behind an xl header without STREAMv2 */
+    struct sb s;
+    build(&s, XSR_DOM_X86_PV, 3, 8, LE, WRAP_XL);
+    xsr_st32(s.items[0].body + 36, XSR_XL_FLAG_JSON, LE);
+    vc_run_sb(&s, false, r);
+    vc_expect(r, "stream.legacy", XSR_SEV_ERROR, NULL);
+    assert_int_equal(r->sum.format, XSR_LAYER_XL);
+    assert_false(r->sum.complete);
+    sb_free(&s);
+    free(r);
+}
+
 /* ------------------------------------------------------------ catalogue */
 
 static void test_catalogue(void **state)
@@ -541,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_lenient_accepts_what_xen_accepts),
         cmocka_unit_test(test_io_failure_is_not_a_finding),
         cmocka_unit_test(test_empty_input),
+        cmocka_unit_test(test_legacy_is_not_complete),
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_doc_matches_catalogue),
     };
