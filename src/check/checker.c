@@ -167,6 +167,10 @@ int xsr_checker_finish(struct xsr_checker *k, int walk_rc, const struct xsr_erro
 
     bool clean = walk_rc >= 0;
     if (!clean) {
+        /* No event: the walk failed in the first header, whose layer is
+         * the outermost one (NONE if the format was not recognised). */
+        if (!c->seen_first && walk_err)
+            c->sum.format = walk_err->layer;
         report_walk_error(c, walk_rc, walk_err);
     } else if (!c->seen_first) {
         xsri_loc_end(c);

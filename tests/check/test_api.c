@@ -457,6 +457,33 @@ static void test_empty_input(void **state)
     free(r);
 }
 
+/* Cut inside the first header: the format was recognised all the same. */
+static void test_format_of_a_cut_first_header(void **state)
+{
+    (void)state;
+    struct vc_result *r = res();
+    static const enum wrap wraps[] = { WRAP_NONE, WRAP_LIBXL, WRAP_XL };
+    static const enum xsr_layer layers[] = { XSR_LAYER_LIBXC, XSR_LAYER_LIBXL, XSR_LAYER_XL };
+    static const size_t cuts[] = { 20, 12, 40 };
+    for (size_t i = 0; i < 3; i++) {
+        struct sb s;
+        size_t len;
+        build(&s, XSR_DOM_X86_HVM, 3, 8, LE, wraps[i]);
+        uint8_t *b = sb_bytes(&s, &len);
+        assert_true(len > cuts[i]);
+        vc_run(b, cuts[i], false, r);
+        vc_expect(r, "stream.truncated", XSR_SEV_ERROR, NULL);
+        assert_int_equal(r->sum.format, layers[i]);
+        assert_false(r->sum.complete);
+        free(b);
+        sb_free(&s);
+    }
+    /* too short to tell */
+    vc_run((const uint8_t *)"Xen saved", 9, false, r);
+    assert_int_equal(r->sum.format, XSR_LAYER_NONE);
+    free(r);
+}
+
 /* A legacy stream is not walked: its end was not reached. */
 static void test_legacy_is_not_complete(void **state)
 {
@@ -564,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_lenient_accepts_what_xen_accepts),
         cmocka_unit_test(test_io_failure_is_not_a_finding),
         cmocka_unit_test(test_empty_input),
+        cmocka_unit_test(test_format_of_a_cut_first_header),
         cmocka_unit_test(test_legacy_is_not_complete),
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_doc_matches_catalogue),
