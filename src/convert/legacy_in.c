@@ -98,7 +98,8 @@ int xsri_lin_get(struct xsri_lin *in, size_t n, const uint8_t **p, const char *w
     int rc;
 
     if (n == 0) {
-        *p = in->scratch;
+        /* Never NULL: callers hand it to memcpy with a length of 0. */
+        *p = in->peek;
         return 0;
     }
     if (from_peek >= n) {

@@ -551,6 +551,52 @@ static void test_old_streams(void **state)
     free(out);
 }
 
+static void test_empty_xsave(void **state)
+{
+    /* An "xcnt" of 16: each vCPU's xsave state is its 16-byte header and no
+     * data.  Xen's converter writes an X86_PV_VCPU_XSAVE record holding the
+     * vCPU id only; so do we, in version 3 and (held back until the shared
+     * info) version 4. */
+    struct xsr_legacy_gen_opts g;
+    struct xsr_legacy_opts o = { 0 };
+    struct xsr_convert_opts co = { .version = 4 };
+    struct lt_marks *m = calloc(1, sizeof(*m));
+    struct xsr_error err;
+    struct lt_list l;
+    uint8_t *in, *v3, *v4, *v3v4;
+    size_t in_len, l3, l4, l34;
+    (void)state;
+
+    assert_non_null(m);
+    xsr_legacy_gen_opts_init(&g, 64, XSR_DOM_X86_PV);
+    g.xsave_size = 8;
+    g.nr_vcpus = 2;
+    in = lt_gen(&g, &in_len, m);
+    xsr_st32(in + lt_mark(m, "ext_xcnt", 0) + 8, 16, XSR_LITTLE_ENDIAN);
+    for (unsigned v = 2; v-- > 0;) {
+        uint64_t x = lt_mark(m, "vcpu_xsave", v);
+        xsr_st64(in + x + 8, 0, XSR_LITTLE_ENDIAN);
+        memmove(in + x + 16, in + x + 24, in_len - x - 24);
+        in_len -= 8;
+    }
+    xsr_error_clear(&err);
+    assert_int_equal(lt_convert(in, in_len, &o, &v3, &l3, NULL, &err), 0);
+    lt_walk(v3, l3, &l);
+    assert_int_equal(lt_count(&l, XSR_LAYER_LIBXC, XSR_REC_X86_PV_VCPU_XSAVE), 2);
+    assert_int_equal(lt_find(&l, XSR_LAYER_LIBXC, XSR_REC_X86_PV_VCPU_XSAVE, 1)->length, 8);
+    lt_free(&l);
+    o.version = 4;
+    assert_int_equal(lt_convert(in, in_len, &o, &v4, &l4, NULL, &err), 0);
+    assert_int_equal(lt_convert_version(v3, l3, &co, &v3v4, &l34, NULL, &err), 0);
+    assert_int_equal(l4, l34);
+    assert_memory_equal(v4, v3v4, l4);
+    free(in);
+    free(v3);
+    free(v4);
+    free(v3v4);
+    free(m);
+}
+
 static void test_trailing_after_last(void **state)
 {
     struct xsr_legacy_gen_opts g;
@@ -675,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_xl_header),
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_old_streams),
+        cmocka_unit_test(test_empty_xsave),
         cmocka_unit_test(test_trailing_after_last),
         cmocka_unit_test(test_device_model_signatures),
         cmocka_unit_test(test_progress),
