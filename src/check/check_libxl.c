@@ -21,9 +21,15 @@ static void check_xenstore_data(struct xsri_checker *c, const uint8_t *d, uint32
                     "the %" PRIu32 " bytes of key/value data are not NUL-terminated", n);
         return;
     }
-    uint64_t strings = 0;
+    /* libxl also refuses an empty key and one that is not relative. */
+    uint64_t strings = 0, empty = 0, absolute = 0, first_empty = 0, first_absolute = 0;
     for (const uint8_t *p = d, *end = d + n; p < end; p++) {
+        const uint8_t *s = p;
         p = memchr(p, 0, (size_t)(end - p));
+        if (strings % 2 == 0 && p == s && empty++ == 0)
+            first_empty = strings;
+        if (strings % 2 == 0 && *s == '/' && absolute++ == 0)
+            first_absolute = strings;
         strings++;
     }
     if (strings % 2)
@@ -31,6 +37,26 @@ static void check_xenstore_data(struct xsri_checker *c, const uint8_t *d, uint32
                     "the key/value data holds %" PRIu64
                     " strings; keys and values come in pairs, so the count must be even",
                     strings);
+    if (empty == 1)
+        xsri_report(c, XSRI_R_LIBXL_XENSTORE_DATA,
+                    "key %" PRIu64 " (string %" PRIu64 ") is empty; libxl refuses empty keys",
+                    first_empty / 2, first_empty);
+    else if (empty)
+        xsri_report(c, XSRI_R_LIBXL_XENSTORE_DATA,
+                    "key %" PRIu64 " (string %" PRIu64 ") is empty (%" PRIu64
+                    " keys are); libxl refuses empty keys",
+                    first_empty / 2, first_empty, empty);
+    if (absolute == 1)
+        xsri_report(c, XSRI_R_LIBXL_XENSTORE_DATA,
+                    "key %" PRIu64 " (string %" PRIu64 ") starts with '/'; libxl takes only keys "
+                    "relative to the device model's xenstore directory",
+                    first_absolute / 2, first_absolute);
+    else if (absolute)
+        xsri_report(c, XSRI_R_LIBXL_XENSTORE_DATA,
+                    "key %" PRIu64 " (string %" PRIu64 ") starts with '/' (%" PRIu64
+                    " keys do); libxl takes only keys relative to the device model's xenstore "
+                    "directory",
+                    first_absolute / 2, first_absolute, absolute);
 }
 
 static void check_emulator(struct xsri_checker *c, const struct xsr_record *rec,

@@ -306,6 +306,25 @@ static void b_libxl_xs_odd(struct sb *s)
     sb_set_body(s, emu(s, XSR_LIBXL_REC_EMULATOR_XENSTORE_DATA, 0), b, sizeof(b));
 }
 
+/* libxl refuses an empty key, and a key that is not relative */
+static void b_libxl_xs_empty_key(struct sb *s)
+{
+    lx_hvm(s);
+    static const char kv[] = "a\0b\0\0c";
+    uint8_t b[8 + sizeof(kv)] = { 2 };
+    memcpy(b + 8, kv, sizeof(kv));
+    sb_set_body(s, emu(s, XSR_LIBXL_REC_EMULATOR_XENSTORE_DATA, 0), b, sizeof(b));
+}
+
+static void b_libxl_xs_absolute_key(struct sb *s)
+{
+    lx_hvm(s);
+    static const char kv[] = "a\0/b\0/local/domain/0/x\0d\0/e\0f";
+    uint8_t b[8 + sizeof(kv)] = { 2 };
+    memcpy(b + 8, kv, sizeof(kv));
+    sb_set_body(s, emu(s, XSR_LIBXL_REC_EMULATOR_XENSTORE_DATA, 0), b, sizeof(b));
+}
+
 static void b_libxl_cp_state(struct sb *s)
 {
     lx(s);
@@ -1231,6 +1250,9 @@ static const struct rcase cases[] = {
     C(libxl_emu_pv, "libxl.emulator-in-pv", E, E, "x86 PV"),
     C(libxl_xs_nul, "libxl.xenstore-data", E, E, "not NUL-terminated"),
     C(libxl_xs_odd, "libxl.xenstore-data", E, E, "holds 3 strings"),
+    C(libxl_xs_empty_key, "libxl.xenstore-data", E, E, "key 1 (string 2) is empty"),
+    C(libxl_xs_absolute_key, "libxl.xenstore-data", E, E,
+      "key 1 (string 2) starts with '/' (2 keys do)"),
     C(libxl_cp_state, "libxl.checkpoint-state", E, E, "control id 7"),
     C(libxl_cp_state_len, "libxl.checkpoint-state", E, E, "length 1"),
     C(libxl_cp_end_outside, "libxl.checkpoint-end-outside", E, E, "without a preceding"),
