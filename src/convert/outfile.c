@@ -9,10 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xsr/convert.h>
+
+#include "convert_internal.h"
+
+#define TEMP_TRIES 100
 
 struct xsr_outfile {
     struct xsr_chan *ch;
@@ -28,12 +34,39 @@ static void free_outfile(struct xsr_outfile *f)
     free(f);
 }
 
+/*
+ * Create f->tmp, whose last six characters are replaced, exclusively and
+ * with mode 0666 so that the kernel applies the umask (and a default ACL)
+ * as for any new file: mkstemp's 0600 would need a umask() call to undo,
+ * which changes it for every thread of the process.
+ */
+static int create_temp(struct xsr_outfile *f)
+{
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    char *x = f->tmp + strlen(f->tmp) - 6;
+
+    for (unsigned t = 0; t < TEMP_TRIES; t++) {
+        uint64_t r;
+        if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            r = xsri_mix64((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+                           ((uint64_t)getpid() << 40) + t);
+        }
+        for (int i = 0; i < 6; i++, r /= sizeof(chars) - 1)
+            x[i] = chars[r % (sizeof(chars) - 1)];
+        int fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
 struct xsr_outfile *xsr_outfile_open(const char *path, struct xsr_error *err)
 {
     struct xsr_outfile *f;
     const char *slash, *base;
     size_t dirlen;
-    mode_t mask;
 
     if (!path || !*path) {
         xsr_error_set(err, XSR_EINVAL, "no output file name given");
@@ -67,28 +100,20 @@ struct xsr_outfile *xsr_outfile_open(const char *path, struct xsr_error *err)
     strcpy(f->tmp + dirlen, ".");
     strcat(f->tmp + dirlen, base);
     strcat(f->tmp + dirlen, ".XXXXXX");
-    f->fd = mkostemp(f->tmp, O_CLOEXEC);
+    f->fd = create_temp(f);
     if (f->fd < 0) {
         xsr_error_sys(err, errno, "cannot create a temporary file next to '%s'", path);
         free_outfile(f);
         return NULL;
     }
-    /* mkstemp makes it 0600: give it the mode a new file would get. */
-    mask = umask(0);
-    umask(mask);
-    if (fchmod(f->fd, 0666 & ~mask) < 0) {
-        xsr_error_sys(err, errno, "cannot set the mode of '%s'", f->tmp);
-        goto fail;
-    }
     f->ch = xsr_chan_fd_writer(f->fd, false, err);
-    if (!f->ch)
-        goto fail;
+    if (!f->ch) {
+        close(f->fd);
+        unlink(f->tmp);
+        free_outfile(f);
+        return NULL;
+    }
     return f;
-fail:
-    close(f->fd);
-    unlink(f->tmp);
-    free_outfile(f);
-    return NULL;
 }
 
 struct xsr_chan *xsr_outfile_chan(struct xsr_outfile *f)
