@@ -12,11 +12,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <xsr/xsr.h>
 
 #include "cli.h"
 #include "commands.h"
+
+/* How to run this very program again: "xsr" when that is what PATH finds,
+ * else its path (relative to the working directory when below it). */
+static const char *program_path(char *buf, size_t n)
+{
+    char cwd[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+    if (len <= 0)
+        return "xsr";
+    buf[len] = '\0';
+    const char *path_env = getenv("PATH");
+    for (const char *d = path_env; d && *d;) {
+        const char *end = strchrnul(d, ':');
+        char cand[PATH_MAX], real[PATH_MAX];
+        snprintf(cand, sizeof(cand), "%.*s/xsr", (int)(end - d), d);
+        if (realpath(cand, real) && strcmp(real, buf) == 0)
+            return "xsr";
+        d = *end ? end + 1 : end;
+    }
+    size_t cl;
+    if (getcwd(cwd, sizeof(cwd)) && (cl = strlen(cwd)) > 1 && strncmp(buf, cwd, cl) == 0 &&
+        buf[cl] == '/')
+        return buf + cl + 1;
+    return buf;
+}
 
 static const char usage[] =
     "Usage: xsr demo [DIR]\n"
@@ -167,8 +193,10 @@ int cmd_demo(int argc, char **argv)
     if (show(argv[0], path, show_summary) != 0)
         return CLI_EXIT_FAIL;
 
+    char self[PATH_MAX];
+    const char *prog = program_path(self, sizeof(self));
     printf("\nDone.  Try next:\n"
-           "  xsr dump %s | less     every header and record\n"
-           "  xsr verify --json %s   findings as JSON\n", path, path);
+           "  %s dump %s | less     every header and record\n"
+           "  %s verify --json %s   findings as JSON\n", prog, path, prog, path);
     return cli_flush_stdout(argv[0]) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
