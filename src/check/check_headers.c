@@ -11,7 +11,6 @@ void xsri_check_xl_header(struct xsri_checker *c, const struct xsr_event *ev)
     const uint8_t *od = ev->u.xl.optional_data;
     uint32_t len = h->optional_data_len;
 
-    c->xl_seen = true;
     uint32_t unknown = h->mandatory_flags & ~XSR_XL_FLAGS_KNOWN;
     if (unknown)
         xsri_report(c, XSRI_R_XL_MANDATORY_FLAGS,
@@ -123,7 +122,6 @@ void xsri_check_dhdr(struct xsri_checker *c, const struct xsr_event *ev)
 {
     const struct xsr_dhdr *h = &ev->u.dhdr;
 
-    c->x.dhdr_seen = true;
     c->x.dom_type = h->type;
     c->sum.dom_type = h->type;
     c->sum.xen_major = h->xen_major;

@@ -58,19 +58,16 @@ struct xsri_checker {
 
     /* outer layers */
     bool seen_first;
-    bool xl_seen;
     bool libxl_seen;
     enum xsr_byte_order libxl_order;
     bool libxc_context_seen;
     bool libxl_in_checkpoint;  /* libxc CHECKPOINT seen, no CHECKPOINT_END yet */
     bool libxl_end_seen;
-    bool emulator_before_libxc_noted;
     bool legacy_seen;          /* a legacy stream starts here and is not walked */
 
     /* libxc stream (reset at each image header) */
     struct xsri_libxc {
         bool ihdr_seen;
-        bool dhdr_seen;
         uint32_t version;          /* 0 if the header's version is unusable */
         enum xsr_byte_order order;
         uint32_t dom_type;
