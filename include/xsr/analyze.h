@@ -58,9 +58,10 @@ struct xsr_extract_opts {
      * named in the stream (doc/analyze.md).  Costs 8 more bytes per frame. */
     FILE *pfn_map;
     /* Optional: the path of the regular file `in` reads, from its first
-     * byte.  Runs of pages are then copied from it with copy_file_range(2),
-     * inside the kernel, where the file systems allow (else as usual);
-     * all-zero pages are then copied too instead of being left as holes. */
+     * byte.  Runs of pages are then read from it in large aligned blocks
+     * (with a writer thread when a second CPU is free) instead of page by
+     * page from the stream; all-zero pages are then copied too instead of
+     * being left as holes. */
     const char *in_path;
 };
 

@@ -273,7 +273,7 @@ static void run_case(const struct gcase *c, bool with_elf)
     }
     check_raw(c, &go, raw, &r);
 
-    /* the same with pages copied by copy_file_range from the input file */
+    /* the same with runs of pages copied from the input file (in_path) */
     char raw2[256];
     struct xsr_extract_result r2;
     path_of(raw2, sizeof(raw2), c, "raw2");

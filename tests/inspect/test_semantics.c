@@ -138,7 +138,7 @@ static void test_extract_semantics(void **state)
     free(s);
 }
 
-/* The same through copy_file_range from the input file (in_path). */
+/* The same with runs of pages copied from the input file (in_path). */
 static void test_extract_copy_path(void **state)
 {
     (void)state;
