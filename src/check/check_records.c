@@ -82,6 +82,21 @@ static void static_record(struct xsri_checker *c, const char *name)
                                       : "");
 }
 
+/*
+ * Domain state other than memory (TSC, shared info, HVM records) follows the
+ * static data in v3+.  Xen's restore code only refuses memory before
+ * STATIC_DATA_END, hence a warning in lenient mode.  Once the memory came
+ * without it, static-data-end.missing has said so: no finding per record.
+ */
+static void state_record(struct xsri_checker *c)
+{
+    if (c->x.version >= 3 && !c->x.sde_seen && !c->x.sde_missing_reported)
+        xsri_report(c, XSRI_R_ORDER_STATIC_DATA,
+                    "comes before STATIC_DATA_END; a version %" PRIu32 " stream sends memory "
+                    "and vCPU state after the static data",
+                    c->x.version);
+}
+
 static void policy_record(struct xsri_checker *c, const char *name)
 {
     if (c->x.version == 2)
@@ -332,17 +347,21 @@ int xsri_check_record(struct xsri_checker *c, const struct xsr_event *ev)
     case XSR_REC_SHARED_INFO:
         want_pv(c);
         deprecated_in_v4(c, "SHARED_INFO");
+        state_record(c);
         xsri_check_shared_info(c, rec);
         break;
     case XSR_REC_X86_TSC_INFO:
+        state_record(c);
         check_tsc_info(c, rec, o);
         break;
     case XSR_REC_HVM_CONTEXT:
         want_hvm(c);
+        state_record(c);
         xsri_check_hvm_context(c, rec, o);
         break;
     case XSR_REC_HVM_PARAMS:
         want_hvm(c);
+        state_record(c);
         xsri_check_hvm_params(c, rec, o);
         break;
     case XSR_REC_TOOLSTACK:

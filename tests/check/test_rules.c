@@ -967,6 +967,50 @@ static void b_pvi_after_end(struct sb *s)
             must(sb_find_rec(s, XSR_REC_STATIC_DATA_END, 0)) + 1);
 }
 
+static size_t sde_idx(struct sb *s)
+{
+    return must(sb_find_rec(s, XSR_REC_STATIC_DATA_END, 0));
+}
+
+static void b_order_static_hvm_context(struct sb *s)
+{
+    hvm(s, 3);
+    sb_move(s, must(sb_find_rec(s, XSR_REC_HVM_CONTEXT, 0)), sde_idx(s));
+}
+
+static void b_order_static_hvm_params(struct sb *s)
+{
+    hvm(s, 4);
+    sb_move(s, must(sb_find_rec(s, XSR_REC_HVM_PARAMS, 0)), sde_idx(s));
+}
+
+static void b_order_static_tsc(struct sb *s)
+{
+    hvm(s, 3);
+    sb_move(s, must(sb_find_rec(s, XSR_REC_X86_TSC_INFO, 0)), sde_idx(s));
+}
+
+static void b_order_static_shinfo(struct sb *s)
+{
+    pv(s, 3);
+    sb_move(s, must(sb_find_rec(s, XSR_REC_SHARED_INFO, 0)), sde_idx(s));
+}
+
+static void b_order_static_v2(struct sb *s)
+{
+    /* version 2 has no STATIC_DATA_END to come after */
+    hvm(s, 2);
+    sb_move(s, must(sb_find_rec(s, XSR_REC_HVM_CONTEXT, 0)),
+            must(sb_find_rec(s, XSR_REC_PAGE_DATA, 0)));
+}
+
+static void b_order_static_sde_missing(struct sb *s)
+{
+    /* only static-data-end.missing, at the memory: no finding per later record */
+    hvm(s, 3);
+    sb_remove(s, sde_idx(s));
+}
+
 /* ------------------------------------------------------------ v4 */
 
 static void b_v4_tsc(struct sb *s)
@@ -1353,6 +1397,15 @@ static const struct rcase cases[] = {
     C(sde_after_inferred, "static-data-end.duplicate", E, E, "inferred"),
     C(static_after_end, "static-data.after-end", E, W, "X86_CPUID_POLICY is static data"),
     C(pvi_after_end, "static-data.after-end", E, W, "X86_PV_INFO is static data"),
+    C(order_static_hvm_context, "order.static-data", E, W,
+      "HVM_CONTEXT at offset 0x78 (record 2): comes before STATIC_DATA_END"),
+    C(order_static_hvm_params, "order.static-data", E, W,
+      "HVM_PARAMS at offset 0x78 (record 2): comes before STATIC_DATA_END"),
+    C(order_static_tsc, "order.static-data", E, W,
+      "X86_TSC_INFO at offset 0x78 (record 2): comes before STATIC_DATA_END"),
+    C(order_static_shinfo, "order.static-data", E, W, "SHARED_INFO at offset"),
+    C(order_static_v2, "order.static-data", NONE, NONE, NULL),
+    C(order_static_sde_missing, "order.static-data", NONE, NONE, NULL),
 
     C(v4_tsc, "v4.deprecated", E, W, "X86_TSC_INFO is deprecated"),
     C(v4_shinfo, "v4.deprecated", E, W, "SHARED_INFO is deprecated"),

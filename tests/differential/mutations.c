@@ -242,6 +242,9 @@ const struct mutation mutations[] = {
     {"cpuid-after-sde", .versions = V_3, .op = OP_MOVE_BEFORE,
      .at = REC(XSR_REC_X86_CPUID_POLICY), .at2 = REC(XSR_REC_END), .diff = D_ORDER,
      .rule = "static-data.after-end"},
+    {"hvm-context-before-sde", .guests = G_HVM, .versions = V_3, .op = OP_MOVE_BEFORE,
+     .at = REC(XSR_REC_HVM_CONTEXT), .at2 = REC(XSR_REC_STATIC_DATA_END), .diff = D_ORDER,
+     .rule = "order.static-data"},
 };
 const size_t nr_mutations = sizeof(mutations) / sizeof(mutations[0]);
 
