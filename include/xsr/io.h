@@ -54,7 +54,9 @@ struct xsr_chan *xsr_chan_mmap_reader(const char *path, struct xsr_error *err);
 
 /*
  * Open path for reading: "-" is stdin; a regular file is mmap'd unless
- * XSR_OPEN_NO_MMAP; anything else (pipe, device) is read through its fd.
+ * XSR_OPEN_NO_MMAP; anything else (pipe, device) is read through its fd, and
+ * so is a regular file that cannot be mapped (mmap fails, e.g. ENODEV on
+ * procfs/sysfs) or has size 0 (empty, or a pseudo file of unknown size).
  */
 #define XSR_OPEN_NO_MMAP 0x1u
 struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr_error *err);

@@ -141,7 +141,8 @@ struct xsr_chan *xsr_chan_fd_writer(int fd, bool own, struct xsr_error *err)
     return xsri_chan_fd_new(fd, own, false, name, err);
 }
 
-struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr_error *err)
+struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_map_fn map,
+                                         struct xsr_error *err)
 {
     if (!path) {
         xsri_io_fail(err, XSR_EINVAL, "no input path given");
@@ -165,15 +166,28 @@ struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr
         return NULL;
     }
     struct xsr_chan *ch;
-    if (S_ISREG(st.st_mode) && !(flags & XSR_OPEN_NO_MMAP)) {
-        ch = xsri_chan_mmap_fd(fd, path, err);
-        close(fd); /* the mapping stays valid without the descriptor */
-        return ch;
+    /*
+     * Size 0 is an empty file or a pseudo file (procfs) whose size is not
+     * known: both read correctly through the descriptor.  A mapping can fail
+     * where reading works (ENODEV on procfs or sysfs, a file too large for
+     * the address space), so a failed mapping falls back to reading.
+     */
+    if (S_ISREG(st.st_mode) && st.st_size > 0 && !(flags & XSR_OPEN_NO_MMAP)) {
+        ch = map(fd, path, NULL);
+        if (ch) {
+            close(fd); /* the mapping stays valid without the descriptor */
+            return ch;
+        }
     }
     ch = xsri_chan_fd_new(fd, true, true, path, err);
     if (!ch)
         close(fd);
     return ch;
+}
+
+struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr_error *err)
+{
+    return xsri_chan_open_read_map(path, flags, xsri_chan_mmap_fd, err);
 }
 
 struct xsr_chan *xsr_chan_open_write(const char *path, struct xsr_error *err)

@@ -77,4 +77,10 @@ struct xsr_chan *xsri_chan_fd_new(int fd, bool own, bool readable, const char *n
                                   struct xsr_error *err);
 struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *err);
 
+/* How xsr_chan_open_read maps a regular file (xsri_chan_mmap_fd; fd stays open). */
+typedef struct xsr_chan *(*xsri_map_fn)(int fd, const char *name, struct xsr_error *err);
+/* xsr_chan_open_read with the mapping step given, so tests can make it fail. */
+struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_map_fn map,
+                                         struct xsr_error *err);
+
 #endif

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* mmap channel: views lie inside the file's mapping; empty files; errors. */
+/*
+ * mmap channel: views lie inside the file's mapping; empty files; errors;
+ * xsr_chan_open_read reading through the descriptor where mapping fails.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,10 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <xsr/io.h>
+
+#include "io/chan_internal.h"
 
 static char tmpdir[64];
 
@@ -137,12 +144,152 @@ static void test_errors(void **state)
     assert_non_null(strstr(err.message, "not a regular file"));
 }
 
+/* Read ch to its end into buf (at most cap bytes); returns the byte count. */
+static size_t read_all(struct xsr_chan *ch, uint8_t *buf, size_t cap)
+{
+    struct xsr_error err;
+    size_t got = 0;
+    int rc = xsr_chan_read(ch, buf, cap, &got, &err);
+    assert_int_equal(rc, XSR_ETRUNC); /* the file is shorter than cap */
+    return got;
+}
+
+/* A mapping step that fails as mmap does on a file system that cannot map. */
+static unsigned map_calls;
+static struct xsr_chan *map_enodev(int fd, const char *name, struct xsr_error *err)
+{
+    (void)fd;
+    map_calls++;
+    xsri_io_fail_sys(err, ENODEV, "cannot map %s", name);
+    return NULL;
+}
+
+static void test_open_read_map_failure_falls_back(void **state)
+{
+    (void)state;
+    size_t len = 2 * 4096 + 77;
+    uint8_t *data = malloc(len), *buf = malloc(len);
+    assert_non_null(data);
+    assert_non_null(buf);
+    for (size_t i = 0; i < len; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/unmappable", tmpdir);
+    make_file(path, data, len);
+
+    struct xsr_error err;
+    map_calls = 0;
+    struct xsr_chan *ch = xsri_chan_open_read_map(path, 0, map_enodev, &err);
+    assert_non_null(ch);
+    assert_int_equal(map_calls, 1);
+    assert_false(xsr_chan_can_view(ch));
+    assert_int_equal(xsr_chan_size(ch), (int64_t)len);
+    assert_int_equal(xsr_chan_read(ch, buf, 100, NULL, &err), 0);
+    assert_memory_equal(buf, data, 100);
+    assert_int_equal(xsr_chan_skip(ch, 4000, &err), 0);
+    size_t got = 0;
+    assert_int_equal(xsr_chan_read(ch, buf, len, &got, &err), XSR_ETRUNC);
+    assert_int_equal(got, len - 4100);
+    assert_memory_equal(buf, data + 4100, got);
+    assert_int_equal(xsr_chan_offset(ch), len);
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
+
+    /* XSR_OPEN_NO_MMAP and empty files do not try to map at all */
+    ch = xsri_chan_open_read_map(path, XSR_OPEN_NO_MMAP, map_enodev, &err);
+    assert_non_null(ch);
+    xsr_chan_close(ch, NULL);
+    snprintf(path, sizeof(path), "%s/empty-unmappable", tmpdir);
+    make_file(path, NULL, 0);
+    ch = xsri_chan_open_read_map(path, 0, map_enodev, &err);
+    assert_non_null(ch);
+    assert_int_equal(xsr_chan_size(ch), 0);
+    assert_int_equal(xsr_chan_read(ch, buf, 1, &got, &err), XSR_ETRUNC);
+    assert_int_equal(got, 0);
+    xsr_chan_close(ch, NULL);
+    assert_int_equal(map_calls, 1);
+
+    /* opening still fails where the file itself cannot be opened */
+    snprintf(path, sizeof(path), "%s/missing", tmpdir);
+    assert_null(xsri_chan_open_read_map(path, 0, map_enodev, &err));
+    assert_int_equal(err.sys_errno, ENOENT);
+    free(data);
+    free(buf);
+}
+
+/* Pseudo files (procfs) are regular files of size 0 with content: read them. */
+static void test_open_read_size_zero_pseudo_file(void **state)
+{
+    (void)state;
+    const char *path = "/proc/self/status";
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0)
+        skip();
+    struct xsr_error err;
+    struct xsr_chan *ch = xsr_chan_open_read(path, 0, &err);
+    assert_non_null(ch);
+    assert_false(xsr_chan_can_view(ch));
+    static uint8_t buf[1 << 16];
+    size_t n = read_all(ch, buf, sizeof(buf));
+    assert_true(n > 6);
+    assert_memory_equal(buf, "Name:\t", 6);
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
+}
+
+/* A regular file of a size > 0 that cannot be mapped (sysfs: ENODEV) is read
+ * through its descriptor. */
+static void test_open_read_unmappable_file(void **state)
+{
+    (void)state;
+    static const char *const candidates[] = {
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "/sys/kernel/mm/transparent_hugepage/defrag",
+        "/sys/power/state",
+        "/sys/kernel/uevent_seqnum",
+    };
+    const char *path = NULL;
+    static uint8_t want[1 << 16], buf[1 << 16];
+    ssize_t want_len = -1;
+    for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]) && !path; i++) {
+        int fd = open(candidates[i], O_RDONLY);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p == MAP_FAILED) {
+                want_len = read(fd, want, sizeof(want));
+                if (want_len > 0)
+                    path = candidates[i];
+            } else {
+                munmap(p, (size_t)st.st_size);
+            }
+        }
+        close(fd);
+    }
+    if (!path)
+        skip(); /* no unmappable regular file on this system */
+
+    struct xsr_error err;
+    struct xsr_chan *ch = xsr_chan_open_read(path, 0, &err);
+    if (!ch)
+        fprintf(stderr, "%s: %s\n", path, err.message);
+    assert_non_null(ch);
+    assert_false(xsr_chan_can_view(ch));
+    size_t n = read_all(ch, buf, sizeof(buf));
+    assert_int_equal(n, (size_t)want_len);
+    assert_memory_equal(buf, want, n);
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_views_inside_mapping),
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_open_read_map_failure_falls_back),
+        cmocka_unit_test(test_open_read_size_zero_pseudo_file),
+        cmocka_unit_test(test_open_read_unmappable_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

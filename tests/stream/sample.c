@@ -289,7 +289,8 @@ struct xsr_chan *chan_over(enum chan_kind k, const uint8_t *buf, size_t len)
         close(fd);
         ch = xsr_chan_open_read(path, 0, NULL);
         unlink(path); /* the mapping outlives the name */
-        assert_true(xsr_chan_can_view(ch));
+        /* an empty file is read through its descriptor: nothing to map */
+        assert_true(xsr_chan_can_view(ch) == (len > 0));
         break;
     case CK_FD_FILE:
         fd = temp_file(buf, len, path, sizeof(path));
