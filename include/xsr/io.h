@@ -68,11 +68,15 @@ struct xsr_chan *xsr_chan_custom(const struct xsr_chan_ops *ops, void *ctx, bool
                                  struct xsr_error *err);
 
 /*
- * Fault injection (tests): wraps inner, which it owns.  Reads and writes
- * return at most max_io bytes per call (0 = no limit), every eintr_every-th
- * call fails with EINTR first (0 = never), and after fail_after bytes the
- * next read/write fails with fail_errno (fail_after = UINT64_MAX: never;
- * fail_errno 0 means "end of file" for reads and "no byte accepted" for
+ * Fault injection (tests): wraps inner.  The wrapper takes ownership of inner
+ * in all cases: closing the wrapper closes inner, and if the wrapper cannot
+ * be made (NULL returned: bad arguments, no memory) inner is closed at once.
+ * So "ch = xsr_chan_fault(ch, ...)" never leaks; inner must not be used or
+ * closed by the caller after the call.
+ * Reads and writes return at most max_io bytes per call (0 = no limit), every
+ * eintr_every-th call fails with EINTR first (0 = never), and after fail_after
+ * bytes the next read/write fails with fail_errno (fail_after = UINT64_MAX:
+ * never; fail_errno 0 means "end of file" for reads and "no byte accepted" for
  * writes, which xsr_chan_write reports as XSR_EIO).  Views are disabled so
  * that the copying paths are exercised.
  */

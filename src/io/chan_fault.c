@@ -114,18 +114,25 @@ static int fault_close(void *ctx)
     return 0;
 }
 
+/* inner is ours from the call on: on failure it is closed, so that
+ * "ch = xsr_chan_fault(ch, ...)" cannot leak it. */
+static struct xsr_chan *fault_fail(struct xsr_chan *inner, struct xsr_error *err, int code,
+                                   const char *msg)
+{
+    xsr_chan_close(inner, NULL);
+    xsri_io_fail(err, code, "%s", msg);
+    return NULL;
+}
+
 struct xsr_chan *xsr_chan_fault(struct xsr_chan *inner, const struct xsr_fault_spec *spec,
                                 struct xsr_error *err)
 {
-    if (!inner || !spec) {
-        xsri_io_fail(err, XSR_EINVAL, "the fault wrapper needs a channel and a fault description");
-        return NULL;
-    }
+    if (!inner || !spec)
+        return fault_fail(inner, err, XSR_EINVAL,
+                          "the fault wrapper needs a channel and a fault description");
     struct fault_ctx *f = calloc(1, sizeof(*f));
-    if (!f) {
-        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a fault-injecting channel");
-        return NULL;
-    }
+    if (!f)
+        return fault_fail(inner, err, XSR_ENOMEM, "cannot allocate a fault-injecting channel");
     f->inner = inner;
     f->spec = *spec;
     struct xsri_chan_ops ops = {
@@ -136,7 +143,9 @@ struct xsr_chan *xsr_chan_fault(struct xsr_chan *inner, const struct xsr_fault_s
     };
     struct xsr_chan *ch = xsri_chan_new(XSRI_CHAN_FAULT, &ops, f, inner->readable,
                                         inner->name, err);
-    if (!ch)
+    if (!ch) {
         free(f);
+        xsr_chan_close(inner, NULL); /* err keeps xsri_chan_new's message */
+    }
     return ch;
 }

@@ -195,6 +195,45 @@ static void test_bad_arguments(void **state)
     assert_int_equal(err.code, XSR_EINVAL);
 }
 
+/* The wrapper owns inner from the call on: if it cannot be made, inner is
+ * closed (under ASan a leak would show too). */
+static unsigned inner_closes;
+static void count_close(void *ctx)
+{
+    (void)ctx;
+    inner_closes++;
+}
+
+static void test_inner_closed_on_failure(void **state)
+{
+    (void)state;
+    static const struct xsr_chan_ops ops = { .read = probe_read, .close = count_close };
+    struct probe p;
+    memset(&p, 0, sizeof(p));
+    struct xsr_error err;
+    inner_closes = 0;
+    struct xsr_chan *inner = xsr_chan_custom(&ops, &p, true, &err);
+    assert_non_null(inner);
+    assert_null(xsr_chan_fault(inner, NULL, &err));
+    assert_int_equal(err.code, XSR_EINVAL);
+    assert_int_equal(inner_closes, 1);
+
+    /* a memory channel with its own allocations: nothing may leak */
+    inner = xsr_chan_mem_reader(data, LEN, &err);
+    assert_non_null(inner);
+    assert_null(xsr_chan_fault(inner, NULL, NULL));
+
+    /* on success the wrapper closes inner when it is closed, once */
+    inner = xsr_chan_custom(&ops, &p, true, &err);
+    assert_non_null(inner);
+    struct xsr_fault_spec spec = { 0, 0, UINT64_MAX, 0 };
+    struct xsr_chan *ch = xsr_chan_fault(inner, &spec, &err);
+    assert_non_null(ch);
+    assert_int_equal(inner_closes, 1);
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
+    assert_int_equal(inner_closes, 2);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < LEN; i++)
@@ -207,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_short_writes_across_iovecs),
         cmocka_unit_test(test_write_failure_after_n),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_inner_closed_on_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
