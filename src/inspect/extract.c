@@ -146,13 +146,15 @@ static int put_page(struct extract *x, uint64_t off, const uint8_t *src, uint64_
         return 0;
     }
     int rc = flush_run(x, err);
+    if (rc < 0)
+        return rc; /* the walk stops: a run started now would outlive the record's bytes */
     x->run.off = off;
     x->run.src = src;
     x->run.in_off = in_off;
     x->run.len = XSR_PAGE_SIZE;
     x->run.zero_tail = 0;
     x->run.fresh = fresh;
-    return rc;
+    return 0;
 }
 
 int xsri_zero_range(int fd, uint64_t off, uint64_t len, struct xsr_error *err)
@@ -342,6 +344,8 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
         .ctx = x, .event = on_event, .page = on_page, .record_end = on_record_end,
     };
     rc = xsri_scan_run(in, &o->a, o->pfn_map != NULL, &cb, &s, err);
+    if (rc < 0) /* never pending after a clean record end; after an error its bytes are gone */
+        x->run.len = x->run.zero_tail = 0;
     rc2 = flush_run(x, rc < 0 ? NULL : err);
     if (rc == 0)
         rc = rc2;
