@@ -50,8 +50,9 @@
 #define LE XSR_LITTLE_ENDIAN
 
 struct pv_ctx {
-    uint8_t *ctx;
-    uint32_t len;
+    uint8_t *ctx;      /* NULL if longer than any vcpu_guest_context (not kept) */
+    uint32_t len;      /* its length in the stream */
+    bool seen;
 };
 
 struct xsri_elf {
@@ -124,7 +125,17 @@ int xsri_elf_event(struct xsri_elf *e, const struct xsri_scan *s, const struct x
         e->pv = pv;
         e->pv_n = n;
     }
-    return keep_copy(&e->pv[v.vcpu_id].ctx, &e->pv[v.vcpu_id].len, v.ctx, v.ctx_len, err);
+    struct pv_ctx *c = &e->pv[v.vcpu_id];
+    c->seen = true;
+    if (v.ctx_len > XSR_PV_VCPU_CTX_SIZE_64) {
+        /* malformed whatever the guest width: only its length is kept, so
+         * that memory does not grow with what a stream claims */
+        free(c->ctx);
+        c->ctx = NULL;
+        c->len = v.ctx_len;
+        return 0;
+    }
+    return keep_copy(&c->ctx, &c->len, v.ctx, v.ctx_len, err);
 }
 
 /* ------------------------------------------------------------- notes */
@@ -200,22 +211,44 @@ static int vcpu_notes(struct buf *b, uint32_t id, uint32_t src, const uint8_t *c
     return 0;
 }
 
+/* The first vCPU whose registers cannot be written; its notes are left out
+ * and the others written, so that the core stays usable. */
+static void bad_vcpu(struct xsr_error *bad, uint32_t id, const struct xsr_error *why)
+{
+    if (bad->code == 0)
+        xsr_error_set(bad, why->code, "vCPU %" PRIu32 ": %.400s; its notes are left out of the core", id,
+                      why->message);
+}
+
+/* Notes into b; a context that cannot be decoded goes into bad (first one
+ * only), failures to build the notes into err. */
 static int build_notes(const struct xsri_elf *e, const struct xsri_scan *s, uint64_t present,
-                       struct buf *b, uint32_t *vcpus, struct xsr_error *err)
+                       struct buf *b, uint32_t *vcpus, struct xsr_error *bad, struct xsr_error *err)
 {
     struct xsri_vcpu_regs r;
+    struct xsr_error why;
     uint8_t *d;
     int rc;
 
     *vcpus = 0;
     if (s->dom_type == XSR_DOM_X86_PV) {
+        unsigned width = s->guest_width ? s->guest_width : 8;
+        uint32_t need = width == 4 ? XSR_PV_VCPU_CTX_SIZE_32 : XSR_PV_VCPU_CTX_SIZE_64;
         for (uint32_t id = 0; id < e->pv_n; id++) {
             const struct pv_ctx *c = &e->pv[id];
-            if (!c->ctx)
+            if (!c->seen)
                 continue;
-            rc = xsri_pv_regs(c->ctx, c->len, s->guest_width ? s->guest_width : 8, e->order, &r, err);
-            if (rc < 0)
-                return rc;
+            xsr_error_clear(&why);
+            if (!c->ctx || c->len != need) {
+                xsr_error_set(&why, XSR_EFORMAT, "its X86_PV_VCPU_BASIC context has %" PRIu32 " bytes, not "
+                              "the %" PRIu32 " of a %u-bit guest's vcpu_guest_context", c->len, need, width * 8);
+                bad_vcpu(bad, id, &why);
+                continue;
+            }
+            if (xsri_pv_regs(c->ctx, c->len, width, e->order, &r, &why) < 0) {
+                bad_vcpu(bad, id, &why);
+                continue;
+            }
             if ((rc = vcpu_notes(b, id, XSR_VCPU_SRC_PV, c->ctx, c->len, &r, e->order, err)) < 0)
                 return rc;
             ++*vcpus;
@@ -223,22 +256,26 @@ static int build_notes(const struct xsri_elf *e, const struct xsri_scan *s, uint
     } else if (e->hvm) {
         struct xsr_hvmctx_iter it;
         struct xsr_hvmctx_entry en;
+        xsr_error_clear(&why);
         xsr_hvmctx_iter_init(&it, e->hvm, e->hvm_len, e->order);
-        while ((rc = xsr_hvmctx_next(&it, &en, err)) == 1) {
+        while ((rc = xsr_hvmctx_next(&it, &en, &why)) == 1) {
             if (en.desc.typecode == XSR_HVMCTX_END)
                 break;
             if (en.desc.typecode != XSR_HVMCTX_CPU)
                 continue;
-            if ((rc = xsri_hvm_regs(en.body, en.desc.length, e->order, &r, err)) < 0)
-                return rc;
+            if (xsri_hvm_regs(en.body, en.desc.length, e->order, &r, &why) < 0) {
+                bad_vcpu(bad, en.desc.instance, &why);
+                xsr_error_clear(&why);
+                continue;
+            }
             rc = vcpu_notes(b, en.desc.instance, XSR_VCPU_SRC_HVM, en.body, en.desc.length, &r,
                             e->order, err);
             if (rc < 0)
                 return rc;
             ++*vcpus;
         }
-        if (rc < 0)
-            return rc;
+        if (rc < 0 && bad->code == 0) /* the CPU entries before it are written */
+            *bad = why;
     }
 
     if ((rc = note(b, "XSR", XSR_NT_IMAGE, XSR_NOTE_IMAGE_SIZE, &d, err)) < 0)
@@ -361,12 +398,14 @@ int xsri_elf_finish(struct xsri_elf *e, int fd, const struct xsri_scan *s,
 {
     struct buf notes = { 0 };
     struct runs runs;
+    struct xsr_error bad;
     uint8_t eh[EHDR_SIZE], sh[SHDR_SIZE];
     uint32_t vcpus;
     int rc;
 
+    xsr_error_clear(&bad);
     count_runs(&s->pfns, &runs);
-    rc = build_notes(e, s, runs.present, &notes, &vcpus, err);
+    rc = build_notes(e, s, runs.present, &notes, &vcpus, &bad, err);
     if (rc < 0)
         goto out;
 
@@ -421,6 +460,11 @@ int xsri_elf_finish(struct xsri_elf *e, int fd, const struct xsri_scan *s,
     res->vcpus = vcpus;
     res->elf_loads = runs.n;
     res->out_size = end;
+    if (bad.code) { /* the core is complete without that vCPU; the stream is still malformed */
+        if (err)
+            *err = bad;
+        rc = bad.code;
+    }
 out:
     free(notes.p);
     return rc;

@@ -85,6 +85,127 @@ static void test_extract_write_error_stops(void **state)
     free(s);
 }
 
+/* An X86_PV_VCPU_BASIC record: header and a context of ctx_len bytes (rip
+ * at its place when the context is long enough). */
+static void pv_vcpu_raw(struct ms *m, uint32_t vcpu, uint32_t ctx_len, uint64_t rip)
+{
+    uint8_t *b = calloc(1, 8 + (size_t)ctx_len);
+    xsr_vcpu_hdr_encode(vcpu, LE, b);
+    if (ctx_len >= 520 + 136)
+        xsr_st64(b + 8 + 520 + 128, rip, LE);
+    ms_record(m, XSR_REC_X86_PV_VCPU_BASIC, b, 8 + ctx_len);
+    free(b);
+}
+
+struct core {
+    uint8_t *e;
+    size_t len;
+    uint64_t phoff;
+    unsigned phnum;
+};
+
+static int extract_elf(const uint8_t *s, size_t len, const char *out, struct xsr_extract_result *r,
+                       struct xsr_error *err, struct core *c)
+{
+    struct xsr_extract_opts o = { .format = XSR_EXTRACT_ELF };
+    int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    xsr_error_clear(err);
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, err);
+    int rc = xsr_extract(in, fd, &o, r, err);
+    xsr_chan_close(in, NULL);
+    close(fd);
+    c->e = tu_read_file(out, &c->len);
+    assert_non_null(c->e);
+    assert_true(c->len >= 64);
+    assert_memory_equal(c->e, "\177ELF\2\1\1", 7);
+    c->phoff = xsr_ld64(c->e + 32, LE);
+    c->phnum = xsr_ld16(c->e + 56, LE);
+    return rc;
+}
+
+/* The NT_PRSTATUS notes of a core: pr_pid and rip of each, in order. */
+static unsigned prstatus(const struct core *c, uint32_t *pid, uint64_t *rip, unsigned max)
+{
+    const uint8_t *ph = c->e + c->phoff; /* the PT_NOTE comes first */
+    assert_int_equal(xsr_ld32(ph, LE), 4);
+    uint64_t off = xsr_ld64(ph + 8, LE), end = off + xsr_ld64(ph + 32, LE);
+    unsigned n = 0;
+    assert_true(end <= c->len);
+    while (off + 12 <= end) {
+        const uint8_t *nt = c->e + off;
+        uint32_t namesz = xsr_ld32(nt, LE), descsz = xsr_ld32(nt + 4, LE), type = xsr_ld32(nt + 8, LE);
+        const uint8_t *desc = nt + 12 + ((namesz + 3) & ~3u);
+        if (type == 1 && namesz == 5 && memcmp(nt + 12, "CORE", 5) == 0 && n < max) {
+            pid[n] = xsr_ld32(desc + 32, LE);
+            rip[n] = xsr_ld64(desc + 112 + 16 * 8, LE);
+            n++;
+        }
+        off += 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+    }
+    return n;
+}
+
+/*
+ * A vCPU context that cannot be decoded (not the size of a vcpu_guest_context)
+ * makes the extraction fail, but the core is still complete: ELF header,
+ * program headers for the memory, and the notes of the other vCPUs.
+ */
+static void test_elf_bad_vcpu_context(void **state)
+{
+    (void)state;
+    struct ms *m = ms_begin(XSR_DOM_X86_PV, LE);
+    const uint64_t p[] = { W(NOTAB, 0), W(NOTAB, 1) };
+    const uint8_t f[] = { 0x11, 0x22 };
+    size_t len;
+    ms_pages(m, 2, p, f);
+    pv_vcpu_raw(m, 0, 100, 0);
+    ms_pv_vcpu(m, 1, 0xffffffff81000111ull, 0x8000, 0x5000);
+    pv_vcpu_raw(m, 2, XSR_PV_VCPU_CTX_SIZE_64 + 8, 0x1234); /* too long: not kept, no notes */
+    uint8_t *s = ms_end(m, &len);
+
+    struct xsr_error err;
+    struct xsr_extract_result r;
+    struct core c;
+    int rc = extract_elf(s, len, tmp_path("badvcpu.elf"), &r, &err, &c);
+    assert_int_equal(rc, XSR_EFORMAT);
+    assert_non_null(strstr(err.message, "vCPU 0"));
+    assert_non_null(strstr(err.message, "100 bytes"));
+    assert_int_equal(c.phnum, 2); /* PT_NOTE and the PT_LOAD of frames 0-1 */
+    assert_int_equal(r.elf_loads, 1);
+    assert_int_equal(r.vcpus, 1);
+    assert_int_equal(r.out_size, c.len);
+    const uint8_t *load = c.e + c.phoff + 56;
+    assert_int_equal(xsr_ld32(load, LE), 1);
+    assert_int_equal(xsr_ld64(load + 32, LE), 2 * XSR_PAGE_SIZE);
+    uint32_t pid[4];
+    uint64_t rip[4];
+    assert_int_equal(prstatus(&c, pid, rip, 4), 1);
+    assert_int_equal(pid[0], 2);
+    assert_true(rip[0] == 0xffffffff81000111ull);
+    free(c.e);
+    free(s);
+
+    /* likewise for an HVM_CONTEXT whose CPU entry is short */
+    m = ms_begin(XSR_DOM_X86_HVM, LE);
+    ms_pages(m, 2, p, f);
+    uint8_t blob[64];
+    size_t off = 0;
+    memset(blob, 0, sizeof(blob));
+    assert_int_equal(xsr_hvmctx_put(blob, sizeof(blob), &off, XSR_HVMCTX_CPU, 0, blob + 40, 16, LE), 0);
+    assert_int_equal(xsr_hvmctx_put(blob, sizeof(blob), &off, XSR_HVMCTX_END, 0, NULL, 0, LE), 0);
+    ms_record(m, XSR_REC_HVM_CONTEXT, blob, (uint32_t)off);
+    s = ms_end(m, &len);
+    rc = extract_elf(s, len, tmp_path("badhvm.elf"), &r, &err, &c);
+    assert_int_equal(rc, XSR_EFORMAT);
+    assert_non_null(strstr(err.message, "16 bytes"));
+    assert_int_equal(c.phnum, 2);
+    assert_int_equal(r.elf_loads, 1);
+    assert_int_equal(r.vcpus, 0);
+    free(c.e);
+    free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -103,6 +224,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract_write_error_stops),
+        cmocka_unit_test(test_elf_bad_vcpu_context),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
