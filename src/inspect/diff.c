@@ -2,8 +2,9 @@
 /*
  * xsr_diff: what differs between two save images.  Each image is walked
  * once; what is kept is small: the headers, a (type, length, hash) line per
- * record other than PAGE_DATA, the last vCPU contexts, and a 64-bit XXH3
- * hash per frame of the memory a receiver would end with.
+ * record other than PAGE_DATA, the last vCPU contexts (by hash; bodies only
+ * where registers are decoded), and a 64-bit XXH3 hash per frame of the
+ * memory a receiver would end with.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,14 +23,22 @@ struct recsum {
     uint64_t hash;
 };
 
-/* A per-vCPU record (PV) or per-instance HVM context entry. */
+/* A per-vCPU record (PV) or per-instance HVM context entry: the last one of
+ * its kind and id.  Contents are compared by hash; a body is kept only where
+ * registers are decoded from it. */
 struct ctx {
     uint32_t kind;     /* PV record type, or 0x10000 + HVM typecode */
     uint32_t id;       /* vCPU id / instance */
-    uint8_t *body;
     uint32_t len;
+    uint32_t seq;      /* order of arrival: the last of a kind and id wins */
+    uint64_t hash;     /* XXH3-64 of the body */
+    const uint8_t *body; /* PV BASIC: a copy (owned); HVM CPU: in img.hvm; else NULL */
 };
 #define HVM_KIND(t) (0x10000u + (t))
+/* The PV vCPU record types, as an index into img.pv_slot. */
+static const uint32_t pv_kinds[] = { XSR_REC_X86_PV_VCPU_BASIC, XSR_REC_X86_PV_VCPU_EXTENDED,
+                                     XSR_REC_X86_PV_VCPU_XSAVE, XSR_REC_X86_PV_VCPU_MSRS };
+#define PV_KINDS (sizeof(pv_kinds) / sizeof(pv_kinds[0]))
 
 struct img {
     const char *name;
@@ -43,8 +52,9 @@ struct img {
     struct recsum *recs;
     size_t nrecs, caprecs;
     uint64_t page_records, pfn_entries;
-    struct ctx *ctx;
+    struct ctx *ctx;   /* sorted by kind and id once loaded */
     size_t nctx, capctx;
+    uint32_t *pv_slot; /* [PV_KINDS * XSR_VCPU_MAX]: index + 1 in ctx of a PV context */
     uint8_t *hvm;  /* last HVM_CONTEXT */
     uint32_t hvm_len;
     enum xsr_byte_order order;
@@ -55,39 +65,105 @@ static void img_free(struct img *m)
     xsri_scan_free(&m->s);
     free(m->recs);
     for (size_t i = 0; i < m->nctx; i++)
-        free(m->ctx[i].body);
+        if (m->ctx[i].kind < 0x10000u)
+            free((void *)m->ctx[i].body);
     free(m->ctx);
+    free(m->pv_slot);
     free(m->hvm);
 }
 
-static int put_ctx(struct img *m, uint32_t kind, uint32_t id, const uint8_t *body, uint32_t len,
-                   struct xsr_error *err)
+static struct ctx *new_ctx(struct img *m, uint32_t kind, uint32_t id, struct xsr_error *err)
 {
-    struct ctx *c = NULL;
-    for (size_t i = 0; i < m->nctx; i++)
-        if (m->ctx[i].kind == kind && m->ctx[i].id == id)
-            c = &m->ctx[i];
-    if (!c) {
-        if (m->nctx == m->capctx) {
-            size_t n = m->capctx ? m->capctx * 2 : 16;
-            struct ctx *p = realloc(m->ctx, n * sizeof(*p));
-            if (!p)
-                return xsr_error_set(err, XSR_ENOMEM, "out of memory");
-            m->ctx = p;
-            m->capctx = n;
+    if (m->nctx == m->capctx) {
+        size_t n = m->capctx ? m->capctx * 2 : 16;
+        struct ctx *p = realloc(m->ctx, n * sizeof(*p));
+        if (!p) {
+            xsr_error_set(err, XSR_ENOMEM, "out of memory");
+            return NULL;
         }
-        c = &m->ctx[m->nctx++];
-        memset(c, 0, sizeof(*c));
-        c->kind = kind;
-        c->id = id;
+        m->ctx = p;
+        m->capctx = n;
     }
-    uint8_t *b = malloc(len ? len : 1);
-    if (!b)
+    struct ctx *c = &m->ctx[m->nctx];
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->id = id;
+    c->seq = (uint32_t)m->nctx++;
+    return c;
+}
+
+/* The last PV vCPU record of kind pv_kinds[k] for a vCPU id < XSR_VCPU_MAX. */
+static int put_pv_ctx(struct img *m, unsigned k, uint32_t id, const uint8_t *body, uint32_t len,
+                      struct xsr_error *err)
+{
+    if (!m->pv_slot && !(m->pv_slot = calloc(PV_KINDS * XSR_VCPU_MAX, sizeof(*m->pv_slot))))
         return xsr_error_set(err, XSR_ENOMEM, "out of memory");
-    memcpy(b, body, len);
-    free(c->body);
+    uint32_t *slot = &m->pv_slot[k * XSR_VCPU_MAX + id];
+    struct ctx *c = *slot ? &m->ctx[*slot - 1] : new_ctx(m, pv_kinds[k], id, err);
+    if (!c)
+        return XSR_ENOMEM;
+    *slot = (uint32_t)(c - m->ctx) + 1;
+    uint8_t *b = NULL;
+    /* registers are decoded from BASIC contexts of a plausible size only */
+    if (pv_kinds[k] == XSR_REC_X86_PV_VCPU_BASIC && len <= XSR_PV_VCPU_CTX_SIZE_64) {
+        if (!(b = malloc(len ? len : 1)))
+            return xsr_error_set(err, XSR_ENOMEM, "out of memory");
+        memcpy(b, body, len);
+    }
+    free((void *)c->body);
     c->body = b;
     c->len = len;
+    c->hash = XXH3_64bits(body, len);
+    return 0;
+}
+
+static int cmp_ctx(const void *x, const void *y)
+{
+    const struct ctx *a = x, *b = y;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Sort the contexts by kind and id, keeping the last of each (an HVM blob
+ * may repeat an entry); the slots of pv_slot are not used afterwards. */
+static void sort_ctx(struct img *m)
+{
+    size_t n = 0;
+    if (m->nctx)
+        qsort(m->ctx, m->nctx, sizeof(*m->ctx), cmp_ctx);
+    for (size_t i = 0; i < m->nctx; i++) {
+        if (i + 1 < m->nctx && m->ctx[i + 1].kind == m->ctx[i].kind && m->ctx[i + 1].id == m->ctx[i].id) {
+            if (m->ctx[i].kind < 0x10000u)
+                free((void *)m->ctx[i].body);
+            continue;
+        }
+        m->ctx[n++] = m->ctx[i];
+    }
+    m->nctx = n;
+    free(m->pv_slot);
+    m->pv_slot = NULL;
+}
+
+static int push_rec(struct img *m, enum xsr_layer layer, uint32_t type, const uint8_t *body, uint32_t len,
+                    struct xsr_error *err)
+{
+    if (m->nrecs == m->caprecs) {
+        size_t n = m->caprecs ? m->caprecs * 2 : 64;
+        struct recsum *p = realloc(m->recs, n * sizeof(*p));
+        if (!p)
+            return xsr_error_set(err, XSR_ENOMEM, "out of memory");
+        m->recs = p;
+        m->caprecs = n;
+    }
+    struct recsum *rs = &m->recs[m->nrecs];
+    rs->layer = layer;
+    rs->type = type;
+    rs->length = len;
+    rs->seq = m->nrecs++;
+    rs->hash = XXH3_64bits(body, len);
     return 0;
 }
 
@@ -133,11 +209,15 @@ static int on_event(void *vctx, struct xsri_scan *s, const struct xsr_event *ev,
         case XSR_REC_X86_PV_VCPU_EXTENDED:
         case XSR_REC_X86_PV_VCPU_XSAVE:
         case XSR_REC_X86_PV_VCPU_MSRS: {
+            /* not a vCPU's state if it is malformed (too short, an id the
+             * format does not allow): then compared as a record */
             struct xsr_vcpu_rec v;
-            int rc = xsr_vcpu_rec_decode(r->body, r->length, ev->order, &v, err);
-            if (rc < 0)
-                return rc;
-            return put_ctx(m, r->type, v.vcpu_id, v.ctx, v.ctx_len, err);
+            if (xsr_vcpu_rec_decode(r->body, r->length, ev->order, &v, NULL) < 0 || v.vcpu_id >= XSR_VCPU_MAX)
+                break;
+            unsigned k = 0;
+            while (pv_kinds[k] != r->type)
+                k++;
+            return put_pv_ctx(m, k, v.vcpu_id, v.ctx, v.ctx_len, err);
         }
         case XSR_REC_HVM_CONTEXT: {
             uint8_t *b = malloc(r->length ? r->length : 1);
@@ -153,21 +233,7 @@ static int on_event(void *vctx, struct xsri_scan *s, const struct xsr_event *ev,
             break;
         }
     }
-    if (m->nrecs == m->caprecs) {
-        size_t n = m->caprecs ? m->caprecs * 2 : 64;
-        struct recsum *p = realloc(m->recs, n * sizeof(*p));
-        if (!p)
-            return xsr_error_set(err, XSR_ENOMEM, "out of memory");
-        m->recs = p;
-        m->caprecs = n;
-    }
-    struct recsum *rs = &m->recs[m->nrecs];
-    rs->layer = ev->layer;
-    rs->type = r->type;
-    rs->length = r->length;
-    rs->seq = m->nrecs++;
-    rs->hash = XXH3_64bits(r->body, r->length);
-    return 0;
+    return push_rec(m, ev->layer, r->type, r->body, r->length, err);
 }
 
 static int on_page(void *vctx, struct xsri_scan *s, const struct xsri_page *pg, struct xsr_error *err)
@@ -190,19 +256,25 @@ static int load(struct img *m, struct xsr_chan *in, const struct xsr_analyze_opt
         snprintf(msg, sizeof(msg), "%s", err->message);
         xsr_error_set(err, rc, "image %s: %.480s", m->name, msg);
     }
-    if (rc == 0)
-        /* HVM context entries become per-instance contexts */
-        if (m->hvm) {
-            struct xsr_hvmctx_iter it;
-            struct xsr_hvmctx_entry e;
-            xsr_hvmctx_iter_init(&it, m->hvm, m->hvm_len, m->order);
-            while ((rc = xsr_hvmctx_next(&it, &e, err)) == 1 && e.desc.typecode != XSR_HVMCTX_END)
-                if ((rc = put_ctx(m, HVM_KIND(e.desc.typecode), e.desc.instance, e.body,
-                                  e.desc.length, err)) < 0)
-                    break;
-            if (rc == 1)
-                rc = 0;
+    if (rc == 0 && m->hvm) {
+        /* HVM context entries become per-instance contexts (bodies stay in
+         * m->hvm).  A blob that does not parse to its end is also compared
+         * as a record, so that what follows the damage still counts. */
+        struct xsr_hvmctx_iter it;
+        struct xsr_hvmctx_entry e;
+        xsr_hvmctx_iter_init(&it, m->hvm, m->hvm_len, m->order);
+        while ((rc = xsr_hvmctx_next(&it, &e, NULL)) == 1 && e.desc.typecode != XSR_HVMCTX_END) {
+            struct ctx *c = new_ctx(m, HVM_KIND(e.desc.typecode), e.desc.instance, err);
+            if (!c)
+                return XSR_ENOMEM;
+            c->len = e.desc.length;
+            c->hash = XXH3_64bits(e.body, e.desc.length);
+            c->body = e.desc.typecode == XSR_HVMCTX_CPU ? e.body : NULL;
         }
+        rc = rc < 0 ? push_rec(m, XSR_LAYER_LIBXC, XSR_REC_HVM_CONTEXT, m->hvm, m->hvm_len, err) : 0;
+    }
+    if (rc == 0)
+        sort_ctx(m);
     return rc;
 }
 
@@ -364,9 +436,17 @@ static unsigned diff_records(struct out *o, struct img *a, struct img *b)
 
 static const struct ctx *find_ctx(const struct img *m, uint32_t kind, uint32_t id)
 {
-    for (size_t i = 0; i < m->nctx; i++)
-        if (m->ctx[i].kind == kind && m->ctx[i].id == id)
-            return &m->ctx[i];
+    size_t lo = 0, hi = m->nctx;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct ctx *c = &m->ctx[mid];
+        if (c->kind == kind && c->id == id)
+            return c;
+        if (c->kind < kind || (c->kind == kind && c->id < id))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -379,6 +459,8 @@ static void ctx_name(char *buf, size_t n, uint32_t kind)
 
 static bool regs_of(const struct img *m, const struct ctx *c, struct xsri_vcpu_regs *r)
 {
+    if (!c->body)
+        return false;
     if (c->kind == XSR_REC_X86_PV_VCPU_BASIC)
         return xsri_pv_regs(c->body, c->len, m->s.guest_width ? m->s.guest_width : 8, m->order, r,
                             NULL) == 0;
@@ -402,7 +484,7 @@ static bool diff_one_ctx(struct out *o, const struct img *a, const struct img *b
                     name, x ? "A" : "B");
         return true;
     }
-    if (x->len == y->len && memcmp(x->body, y->body, x->len) == 0)
+    if (x->len == y->len && x->hash == y->hash)
         return false;
     struct xsri_vcpu_regs ra, rb;
     if (regs_of(a, x, &ra) && regs_of(b, y, &rb)) {
@@ -437,10 +519,10 @@ static bool diff_one_ctx(struct out *o, const struct img *a, const struct img *b
 
 static unsigned diff_vcpus(struct out *o, const struct img *a, const struct img *b)
 {
-    /* distinct vCPU ids with a differing per-vCPU context */
-    uint32_t *ids = NULL;
-    size_t nids = 0;
-    unsigned other = 0;
+    /* distinct vCPU ids with a differing per-vCPU context (PV ids are below
+     * XSR_VCPU_MAX, HVM instances 16-bit) */
+    uint8_t ids[65536 / 8] = { 0 };
+    unsigned nids = 0, other = 0;
 
     section(o, "vcpus");
     for (int pass = 0; pass < 2; pass++) {
@@ -456,20 +538,14 @@ static unsigned diff_vcpus(struct out *o, const struct img *a, const struct img 
                 other++;
                 continue;
             }
-            bool known = false;
-            for (size_t k = 0; k < nids; k++)
-                known |= ids[k] == c->id;
-            if (!known) {
-                uint32_t *p = realloc(ids, (nids + 1) * sizeof(*p));
-                if (!p)
-                    continue; /* the count is only a summary */
-                ids = p;
-                ids[nids++] = c->id;
+            uint32_t id = c->id & 0xffffu;
+            if (!(ids[id / 8] & (1u << (id % 8)))) {
+                ids[id / 8] |= (uint8_t)(1u << (id % 8));
+                nids++;
             }
         }
     }
-    free(ids);
-    return (unsigned)nids + other;
+    return nids + other;
 }
 
 static void page_range(struct out *o, int cat, uint64_t first, uint64_t last)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mkstream.h"
@@ -206,6 +207,111 @@ static void test_elf_bad_vcpu_context(void **state)
     free(s);
 }
 
+static int run_diff(const uint8_t *a, size_t la, const uint8_t *b, size_t lb, struct xsr_diff_result *res,
+                    char **text, struct xsr_error *err)
+{
+    struct xsr_diff_opts o = { 0 };
+    size_t n;
+    FILE *f = open_memstream(text, &n);
+    xsr_error_clear(err);
+    struct xsr_chan *ca = xsr_chan_mem_reader(a, la, err), *cb = xsr_chan_mem_reader(b, lb, err);
+    int rc = xsr_diff(ca, cb, &o, f, res, err);
+    fclose(f);
+    xsr_chan_close(ca, NULL);
+    xsr_chan_close(cb, NULL);
+    return rc;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+#define MANY_ENTRIES 200000u
+
+/* An HVM stream whose HVM_CONTEXT has MANY_ENTRIES empty entries, all of
+ * different (typecode, instance), and one 4-byte entry with body tag. */
+static uint8_t *many_entries(size_t *len, uint8_t tag)
+{
+    size_t cap = (MANY_ENTRIES + 2) * 8 + 16, off = 0;
+    uint8_t *blob = calloc(1, cap), body[4] = { 'a', 'b', 'c', tag };
+    for (uint32_t i = 0; i < MANY_ENTRIES; i++)
+        assert_int_equal(xsr_hvmctx_put(blob, cap, &off, (uint16_t)(100 + i / 60000), (uint16_t)(i % 60000),
+                                        NULL, 0, LE), 0);
+    assert_int_equal(xsr_hvmctx_put(blob, cap, &off, 99, 7, body, 4, LE), 0);
+    assert_int_equal(xsr_hvmctx_put(blob, cap, &off, XSR_HVMCTX_END, 0, NULL, 0, LE), 0);
+    struct ms *m = ms_begin(XSR_DOM_X86_HVM, LE);
+    ms_record(m, XSR_REC_HVM_CONTEXT, blob, (uint32_t)off);
+    free(blob);
+    return ms_end(m, len);
+}
+
+/*
+ * The contexts diff compares are looked up by kind and id, not by a linear
+ * search per record: images with hundreds of thousands of HVM context
+ * entries (a few MB) are compared in well under a second, not in hours.
+ */
+static void test_diff_many_contexts(void **state)
+{
+    (void)state;
+    size_t la, lb;
+    uint8_t *a = many_entries(&la, 'd'), *b = many_entries(&lb, 'e');
+    struct xsr_diff_result r;
+    struct xsr_error err;
+    char *t;
+
+    double t0 = now_s();
+    assert_int_equal(run_diff(a, la, a, la, &r, &t, &err), 0);
+    free(t);
+    assert_int_equal(run_diff(a, la, b, lb, &r, &t, &err), 1);
+    double took = now_s() - t0;
+    assert_int_equal(r.vcpus, 1);
+    assert_int_equal(r.records, 0);
+    assert_non_null(strstr(t, "instance 7: HVM "));
+    assert_non_null(strstr(t, "differs (4 vs 4 bytes)"));
+    free(t);
+    if (took > 20) {
+        fprintf(stderr, "two diffs of %u context entries took %.1f s\n", MANY_ENTRIES, took);
+        fail();
+    }
+    free(a);
+    free(b);
+}
+
+/* A vCPU record diff cannot use as a vCPU's state (shorter than its header,
+ * or a vCPU id of 4096 or more) is compared as a record, not refused. */
+static void test_diff_odd_vcpu_records(void **state)
+{
+    (void)state;
+    uint8_t *img[2];
+    size_t len[2];
+    for (int k = 0; k < 2; k++) {
+        struct ms *m = ms_begin(XSR_DOM_X86_PV, LE);
+        uint8_t msrs[8 + 16] = { 0 }, tiny[4] = { 1, 2, 3, (uint8_t)k };
+        xsr_vcpu_hdr_encode(5000, LE, msrs);
+        msrs[8] = (uint8_t)(0x10 + k);
+        ms_record(m, XSR_REC_X86_PV_VCPU_MSRS, msrs, sizeof(msrs));
+        ms_record(m, XSR_REC_X86_PV_VCPU_EXTENDED, tiny, sizeof(tiny));
+        ms_pv_vcpu(m, 0, 0xffffffff81000000ull, 0x8000, 0x5000);
+        img[k] = ms_end(m, &len[k]);
+    }
+    struct xsr_diff_result r;
+    struct xsr_error err;
+    char *t;
+    assert_int_equal(run_diff(img[0], len[0], img[0], len[0], &r, &t, &err), 0);
+    free(t);
+    assert_int_equal(run_diff(img[0], len[0], img[1], len[1], &r, &t, &err), 1);
+    assert_int_equal(r.records, 2);
+    assert_int_equal(r.vcpus, 0);
+    assert_non_null(strstr(t, "  libxc X86_PV_VCPU_MSRS #0: bodies differ (24 vs 24 bytes)\n"));
+    assert_non_null(strstr(t, "  libxc X86_PV_VCPU_EXTENDED #0: bodies differ (4 vs 4 bytes)\n"));
+    free(t);
+    free(img[0]);
+    free(img[1]);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -225,6 +331,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract_write_error_stops),
         cmocka_unit_test(test_elf_bad_vcpu_context),
+        cmocka_unit_test(test_diff_many_contexts),
+        cmocka_unit_test(test_diff_odd_vcpu_records),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
