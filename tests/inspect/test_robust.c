@@ -281,7 +281,8 @@ static void test_diff_many_contexts(void **state)
 }
 
 /* A vCPU record diff cannot use as a vCPU's state (shorter than its header,
- * or a vCPU id of 4096 or more) is compared as a record, not refused. */
+ * or a vCPU id of 4096 or more) is compared as a record, not refused; so is
+ * an HVM_CONTEXT blob that does not parse to its end. */
 static void test_diff_odd_vcpu_records(void **state)
 {
     (void)state;
@@ -307,6 +308,29 @@ static void test_diff_odd_vcpu_records(void **state)
     assert_int_equal(r.vcpus, 0);
     assert_non_null(strstr(t, "  libxc X86_PV_VCPU_MSRS #0: bodies differ (24 vs 24 bytes)\n"));
     assert_non_null(strstr(t, "  libxc X86_PV_VCPU_EXTENDED #0: bodies differ (4 vs 4 bytes)\n"));
+    free(t);
+    free(img[0]);
+    free(img[1]);
+
+    /* an HVM_CONTEXT whose second descriptor runs past the blob: the entry
+     * before it is a context, the whole blob is compared as a record */
+    for (int k = 0; k < 2; k++) {
+        struct ms *m = ms_begin(XSR_DOM_X86_HVM, LE);
+        uint8_t blob[40] = { 0 }, body[4] = { 1, 2, 3, 4 };
+        size_t off = 0;
+        assert_int_equal(xsr_hvmctx_put(blob, sizeof(blob), &off, 99, 0, body, 4, LE), 0);
+        xsr_st16(blob + off, 98, LE);
+        xsr_st32(blob + off + 4, 1000, LE); /* length beyond the blob */
+        blob[off + 8] = (uint8_t)k;
+        ms_record(m, XSR_REC_HVM_CONTEXT, blob, sizeof(blob));
+        img[k] = ms_end(m, &len[k]);
+    }
+    assert_int_equal(run_diff(img[0], len[0], img[0], len[0], &r, &t, &err), 0);
+    free(t);
+    assert_int_equal(run_diff(img[0], len[0], img[1], len[1], &r, &t, &err), 1);
+    assert_int_equal(r.records, 1);
+    assert_int_equal(r.vcpus, 0);
+    assert_non_null(strstr(t, "  libxc HVM_CONTEXT #0: bodies differ (40 vs 40 bytes)\n"));
     free(t);
     free(img[0]);
     free(img[1]);
