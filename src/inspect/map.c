@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze_scan.h"
+#include "dump_emit.h"
 
 static const char *const class_names[XSR_MAP_CLASS_COUNT] = {
     "absent", "normal", "l1", "l2", "l3", "l4", "pinned", "xtab", "xalloc", "broken",
@@ -60,19 +62,32 @@ static void colour(char out[16], enum xsr_map_class c, unsigned shade)
     snprintf(out, 16, "#%02x%02x%02x", r & 0xffu, g & 0xffu, b & 0xffu);
 }
 
-static void put_escaped(FILE *f, const char *s)
+/* Text for the document: the title is the input's file name by default,
+ * which may hold any byte.  Bytes that are not UTF-8 and control characters
+ * become "\xNN" (xsri_clean_string), and so do U+FFFE and U+FFFF, valid
+ * UTF-8 that XML does not allow. */
+static int put_escaped(FILE *f, const char *text)
 {
-    for (; *s; s++) {
+    char *clean = xsri_clean_string(text, strlen(text));
+    if (!clean)
+        return -1;
+    for (const char *s = clean; *s; s++) {
         switch (*s) {
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '&': fputs("&amp;", f); break;
         case '"': fputs("&quot;", f); break;
         default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
+            if (memcmp(s, "\xef\xbf", 2) == 0 && (s[2] == '\xbe' || s[2] == '\xbf')) {
+                fprintf(f, "\\xef\\xbf\\x%02x", (unsigned char)s[2]);
+                s += 2;
+            } else {
                 fputc(*s, f);
+            }
         }
     }
+    free(clean);
+    return 0;
 }
 
 static void size_text(char *buf, size_t n, uint64_t bytes)
@@ -132,12 +147,17 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
                  "\" height=\"%" PRIu64 "\" viewBox=\"0 0 %" PRIu64 " %" PRIu64 "\" "
                  "font-family=\"sans-serif\" font-size=\"12\">\n",
             width, height, width, height);
+    const char *title = o->title ? o->title : "guest physical memory";
     fputs("<title>", out);
-    put_escaped(out, o->title ? o->title : "guest physical memory");
+    int trc = put_escaped(out, title);
     fputs("</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n", out);
     fprintf(out, "<text x=\"%u\" y=\"20\" font-size=\"15\" font-weight=\"bold\">", margin);
-    put_escaped(out, o->title ? o->title : "guest physical memory");
+    trc |= put_escaped(out, title);
     fputs("</text>\n", out);
+    if (trc < 0) {
+        xsri_scan_free(&s);
+        return xsr_error_set(err, XSR_ENOMEM, "out of memory for the title of the picture");
+    }
     fprintf(out, "<text x=\"%u\" y=\"40\" id=\"summary\" data-frames=\"%" PRIu64 "\" "
                  "data-frames-per-cell=\"%" PRIu64 "\" data-cells=\"%" PRIu64 "\">%s, %" PRIu64
                  " frames (%s), %" PRIu64 " frame%s per cell, pfn 0 at the top left, rows of %"

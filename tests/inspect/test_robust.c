@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "mkstream.h"
 #include "testutil.h"
 
@@ -336,6 +338,47 @@ static void test_diff_odd_vcpu_records(void **state)
     free(img[1]);
 }
 
+/*
+ * The title of a map (by default the input's file name, which can hold any
+ * byte) leaves a well-formed SVG: bytes that are not UTF-8, control
+ * characters and the non-characters XML forbids are written as "\xNN".
+ */
+static void test_map_title_any_bytes(void **state)
+{
+    (void)state;
+    struct ms *m = ms_begin(XSR_DOM_X86_PV, LE);
+    const uint64_t p[] = { W(NOTAB, 0) };
+    const uint8_t f[] = { 1 };
+    size_t len;
+    ms_pages(m, 1, p, f);
+    uint8_t *s = ms_end(m, &len);
+    struct xsr_map_opts o = { .title = "guest-\xff\xfe-\x01-\xef\xbf\xbe-\xc3\xa9-<&>.xl" };
+    struct xsr_error err;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *out = open_memstream(&buf, &n);
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
+    assert_int_equal(xsr_map_svg(in, &o, out, NULL, &err), 0);
+    xsr_chan_close(in, NULL);
+    fclose(out);
+    xmlDocPtr doc = xmlReadMemory(buf, (int)n, "map.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+    if (!doc)
+        fprintf(stderr, "not well-formed:\n%.400s\n", buf);
+    assert_non_null(doc);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr title = root->children;
+    while (title && !(title->type == XML_ELEMENT_NODE && strcmp((const char *)title->name, "title") == 0))
+        title = title->next;
+    assert_non_null(title);
+    xmlChar *text = xmlNodeGetContent(title);
+    assert_string_equal((const char *)text, "guest-\\xff\\xfe-\\x01-\\xef\\xbf\\xbe-\xc3\xa9-<&>.xl");
+    xmlFree(text);
+    xmlFreeDoc(doc);
+    free(buf);
+    free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -357,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_elf_bad_vcpu_context),
         cmocka_unit_test(test_diff_many_contexts),
         cmocka_unit_test(test_diff_odd_vcpu_records),
+        cmocka_unit_test(test_map_title_any_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
