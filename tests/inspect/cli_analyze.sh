@@ -59,6 +59,15 @@ head -c 100000 "$tmp/a.xl" >"$tmp/cut.xl"
 expect_rc 1 "extract of a truncated image" "$xsr" extract "$tmp/cut.xl" --raw "$tmp/cut.raw"
 expect_grep "$tmp/err" 'holds the memory read before the error' "partial output message"
 expect_rc 1 "extract of a missing file" "$xsr" extract "$tmp/nope" --raw "$tmp/x"
+# an output that is the input would truncate it while it is read (and mapped)
+cp "$tmp/a.xl" "$tmp/same.xl"
+expect_rc 2 "extract onto the input" "$xsr" extract "$tmp/same.xl" --raw "$tmp/same.xl"
+expect_grep "$tmp/err" 'is the input' "extract onto the input: message"
+expect_rc 2 "extract with the pfn map onto the input" "$xsr" extract "$tmp/same.xl" --raw "$tmp/x" --pfn-map "$tmp/same.xl"
+ln "$tmp/same.xl" "$tmp/link.xl"
+expect_rc 2 "extract onto a hard link of the input" "$xsr" extract -q - --elf "$tmp/link.xl" <"$tmp/same.xl"
+expect_rc 2 "map onto the input" "$xsr" map "$tmp/same.xl" --svg "$tmp/link.xl"
+cmp -s "$tmp/a.xl" "$tmp/same.xl" || fail "an output onto the input changed the input"
 expect_rc 0 "extract --help" "$xsr" extract --help
 expect_grep "$tmp/out" '^Usage: xsr extract' "extract help"
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_help(const char *usage)
@@ -213,6 +214,20 @@ struct xsr_chan *cli_open_input_flags(const char *prog, const char *path, unsign
 struct xsr_chan *cli_open_input(const char *prog, const char *path)
 {
     return cli_open_input_flags(prog, path, 0);
+}
+
+bool cli_output_is_input(const char *prog, const char *in_path, const char *out_path)
+{
+    struct stat in, out;
+
+    if (!out_path || strcmp(out_path, "-") == 0 || stat(out_path, &out) != 0)
+        return false;
+    if ((strcmp(in_path, "-") == 0 ? fstat(STDIN_FILENO, &in) : stat(in_path, &in)) != 0)
+        return false;
+    if (in.st_dev != out.st_dev || in.st_ino != out.st_ino)
+        return false;
+    cli_usage_error(prog, "%s is the input; write the output to another file", out_path);
+    return true;
 }
 
 void cli_print_open_error(const char *prog, const char *path)

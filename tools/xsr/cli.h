@@ -64,6 +64,12 @@ const char *cli_input_name(const char *path);
 struct xsr_chan *cli_open_input(const char *prog, const char *path);
 struct xsr_chan *cli_open_input_flags(const char *prog, const char *path, unsigned flags);
 
+/* An output path that names the input (FILE, or standard input for "-"):
+ * opening it for writing would truncate the input while it is read (and a
+ * mapped input would fault).  Prints the usage error and returns true if
+ * so; "-" as output and paths that do not exist yet are never the input. */
+bool cli_output_is_input(const char *prog, const char *in_path, const char *out_path);
+
 /* "xsr NAME: cannot open PATH for writing: <strerror(errno)>" */
 void cli_print_open_error(const char *prog, const char *path);
 

@@ -87,6 +87,8 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error(argv[0], "say where to write the memory: --raw OUT or --elf OUT");
     if (strcmp(out_path, "-") == 0)
         return cli_usage_error(argv[0], "the output must be a file (it is written at random offsets)");
+    if (cli_output_is_input(argv[0], path, out_path) || cli_output_is_input(argv[0], path, map_path))
+        return CLI_EXIT_USAGE;
     if (strcmp(path, "-") != 0)
         o.in_path = path; /* lets pages be copied inside the kernel */
 

@@ -86,6 +86,8 @@ int cmd_map(int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (!out_path)
         return cli_usage_error(argv[0], "say where to write the picture: --svg OUT");
+    if (cli_output_is_input(argv[0], path, out_path))
+        return CLI_EXIT_USAGE;
     bool to_stdout = strcmp(out_path, "-") == 0;
     if (to_stdout && strcmp(path, "-") == 0)
         quiet = true;
