@@ -599,6 +599,21 @@ static void diff_pages(struct out *o, const struct img *a, const struct img *b, 
     }
 }
 
+/* The caller's progress over both walks: B's bytes count after A's, out of
+ * the size of both. */
+struct both_progress {
+    const struct xsr_analyze_opts *o;
+    uint64_t before; /* bytes of A, once walked */
+    int64_t total;   /* -1 if either size is unknown */
+};
+
+static void on_both_progress(void *ctx, uint64_t done, int64_t total)
+{
+    struct both_progress *p = ctx;
+    (void)total;
+    p->o->progress(p->o->progress_ctx, p->before + done, p->total);
+}
+
 int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts *opts, FILE *f,
              struct xsr_diff_result *res, struct xsr_error *err)
 {
@@ -612,7 +627,18 @@ int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts 
     if (!res)
         res = &dummy;
     memset(res, 0, sizeof(*res));
-    if ((rc = load(&A, a, &opts->a, err)) < 0 || (rc = load(&B, b, &opts->a, err)) < 0)
+    struct xsr_analyze_opts ao = opts->a;
+    struct both_progress bp = { .o = &opts->a, .total = -1 };
+    if (opts->a.progress) {
+        int64_t sa = a ? xsr_chan_size(a) : -1, sb = b ? xsr_chan_size(b) : -1;
+        bp.total = sa >= 0 && sb >= 0 ? sa + sb : -1;
+        ao.progress = on_both_progress;
+        ao.progress_ctx = &bp;
+    }
+    if ((rc = load(&A, a, &ao, err)) < 0)
+        goto out;
+    bp.before = A.s.bytes;
+    if ((rc = load(&B, b, &ao, err)) < 0)
         goto out;
 
     struct out o = { .f = f, .max = opts->max_lines ? opts->max_lines : 100 };

@@ -379,6 +379,55 @@ static void test_map_title_any_bytes(void **state)
     free(s);
 }
 
+struct prog {
+    unsigned calls;
+    uint64_t last;
+    int64_t total;
+    bool backwards;
+};
+
+static void on_progress(void *ctx, uint64_t done, int64_t total)
+{
+    struct prog *p = ctx;
+    p->backwards |= done < p->last;
+    p->calls++;
+    p->last = done;
+    p->total = total;
+}
+
+/* diff's progress covers A then B (analyze.h): it never goes back, and ends
+ * at the size of both against a total of both. */
+static void test_diff_progress(void **state)
+{
+    (void)state;
+    struct ms *m = ms_begin(XSR_DOM_X86_PV, LE);
+    const uint64_t p[] = { W(NOTAB, 0), W(NOTAB, 1) };
+    const uint8_t f[] = { 1, 2 };
+    size_t la, lb;
+    ms_pages(m, 2, p, f);
+    uint8_t *a = ms_end(m, &la);
+    m = ms_begin(XSR_DOM_X86_PV, LE);
+    ms_pages(m, 1, p, f);
+    uint8_t *b = ms_end(m, &lb);
+
+    struct prog pr = { 0 };
+    struct xsr_diff_opts o = { .a = { .progress = on_progress, .progress_ctx = &pr } };
+    struct xsr_error err;
+    xsr_error_clear(&err);
+    struct xsr_chan *ca = xsr_chan_mem_reader(a, la, &err), *cb = xsr_chan_mem_reader(b, lb, &err);
+    FILE *null = fopen("/dev/null", "w");
+    assert_int_equal(xsr_diff(ca, cb, &o, null, NULL, &err), 1);
+    fclose(null);
+    xsr_chan_close(ca, NULL);
+    xsr_chan_close(cb, NULL);
+    assert_true(pr.calls >= 2);
+    assert_false(pr.backwards);
+    assert_int_equal(pr.last, la + lb);
+    assert_int_equal(pr.total, (int64_t)(la + lb));
+    free(a);
+    free(b);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -401,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_diff_many_contexts),
         cmocka_unit_test(test_diff_odd_vcpu_records),
         cmocka_unit_test(test_map_title_any_bytes),
+        cmocka_unit_test(test_diff_progress),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
