@@ -216,7 +216,8 @@ static json_object *types_json(const uint64_t t[16])
 
 #define J64(v) json_object_new_int64((int64_t)(v))
 
-static json_object *to_json(const struct xsr_stats *s)
+/* Everything but the iterations (written one by one, see print_json). */
+static json_object *head_json(const struct xsr_stats *s)
 {
     json_object *o = json_object_new_object();
     const char *dt = xsr_dom_type_name(s->dom_type);
@@ -243,35 +244,60 @@ static json_object *to_json(const struct xsr_stats *s)
     json_object_object_add(o, "times_sent", h);
     json_object_object_add(o, "types_sent", types_json(s->by_type));
     json_object_object_add(o, "final_types", types_json(s->final_by_type));
-    json_object *a = json_object_new_array();
-    for (uint64_t i = 0; i < s->n_iters; i++) {
-        const struct xsr_stats_iter *it = &s->iters[i];
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "offset", J64(it->offset));
-        json_object_object_add(j, "checkpoint", J64(it->checkpoint));
-        json_object_object_add(j, "verify", json_object_new_boolean(it->verify));
-        json_object_object_add(j, "records", J64(it->records));
-        json_object_object_add(j, "bytes", J64(it->bytes));
-        json_object_object_add(j, "pfns", J64(it->pfns));
-        json_object_object_add(j, "data_pages", J64(it->data_pages));
-        json_object_object_add(j, "zero_pages", J64(it->zero_pages));
-        json_object_object_add(j, "resent", J64(it->resent));
-        json_object_object_add(j, "unchanged", J64(it->unchanged));
-        json_object_object_add(j, "types", types_json(it->by_type));
-        json_object_array_add(a, j);
-    }
-    json_object_object_add(o, "iterations", a);
     return o;
+}
+
+static json_object *iter_json(const struct xsr_stats_iter *it)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "offset", J64(it->offset));
+    json_object_object_add(j, "checkpoint", J64(it->checkpoint));
+    json_object_object_add(j, "verify", json_object_new_boolean(it->verify));
+    json_object_object_add(j, "records", J64(it->records));
+    json_object_object_add(j, "bytes", J64(it->bytes));
+    json_object_object_add(j, "pfns", J64(it->pfns));
+    json_object_object_add(j, "data_pages", J64(it->data_pages));
+    json_object_object_add(j, "zero_pages", J64(it->zero_pages));
+    json_object_object_add(j, "resent", J64(it->resent));
+    json_object_object_add(j, "unchanged", J64(it->unchanged));
+    json_object_object_add(j, "types", types_json(it->by_type));
+    return j;
+}
+
+/* One document, the iterations written one object (and line) at a time:
+ * a tree of the whole document took about a hundred times the bytes of a
+ * stream of many short iterations. */
+static bool print_json(const struct xsr_stats *s, FILE *out)
+{
+    const int fl = JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+    json_object *o = head_json(s);
+    const char *txt = o ? json_object_to_json_string_ext(o, fl | JSON_C_TO_STRING_PRETTY) : NULL;
+    const char *close = txt ? strrchr(txt, '}') : NULL;
+    bool ok = close != NULL;
+
+    while (ok && close > txt && (close[-1] == '\n' || close[-1] == ' '))
+        close--;
+    if (ok) /* the head without its closing brace */
+        fprintf(out, "%.*s,\n  \"iterations\": [", (int)(close - txt), txt);
+    json_object_put(o);
+    for (uint64_t i = 0; ok && i < s->n_iters; i++) {
+        json_object *j = iter_json(&s->iters[i]);
+        txt = j ? json_object_to_json_string_ext(j, fl) : NULL;
+        if (txt)
+            fprintf(out, "%s\n    %s", i ? "," : "", txt);
+        ok = txt != NULL;
+        json_object_put(j);
+    }
+    if (ok)
+        fputs(s->n_iters ? "\n  ]\n}\n" : "]\n}\n", out);
+    return ok;
 }
 
 int xsr_stats_print(const struct xsr_stats *s, bool json, FILE *out, struct xsr_error *err)
 {
     if (json) {
-        json_object *o = to_json(s);
-        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE),
-              out);
-        fputc('\n', out);
-        json_object_put(o);
+        if (!print_json(s, out))
+            return xsr_error_set(err, XSR_ENOMEM, "out of memory writing the statistics as JSON");
     } else {
         print_text(s, out);
     }

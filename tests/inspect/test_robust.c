@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <libxml/parser.h>
 
 #include "mkstream.h"
@@ -428,6 +430,114 @@ static void test_diff_progress(void **state)
     free(b);
 }
 
+/* stats --json of three PAGE_DATA records naming frame 0 (three iterations) */
+static void m_stats_small_json(char **buf, size_t *n)
+{
+    struct ms *m = ms_begin(XSR_DOM_X86_PV, LE);
+    const uint64_t p[] = { W(NOTAB, 0) };
+    const uint8_t f[] = { 1 };
+    size_t len;
+    for (int i = 0; i < 3; i++)
+        ms_pages(m, 1, p, f);
+    uint8_t *s = ms_end(m, &len);
+    struct xsr_stats *st;
+    struct xsr_error err;
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
+    assert_int_equal(xsr_stats_collect(in, NULL, &st, &err), 0);
+    xsr_chan_close(in, NULL);
+    FILE *f2 = open_memstream(buf, n);
+    assert_int_equal(xsr_stats_print(st, true, f2, &err), 0);
+    fclose(f2);
+    xsr_stats_free(st);
+    free(s);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN 1
+#endif
+#endif
+
+static long max_rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss >> 10;
+}
+
+#define MANY_ITERS 300000u
+
+/*
+ * `xsr stats --json` of a stream with very many iterations (each PAGE_DATA
+ * record re-sends the frame of the one before: 24 bytes of stream per
+ * iteration) is written one iteration at a time: printing does not build a
+ * tree of the whole document, whose size grew a hundredfold from the input.
+ */
+static void test_stats_json_many_iterations(void **state)
+{
+    (void)state;
+    size_t len = 24 + 16 + (size_t)MANY_ITERS * 24 + 8, off = 0;
+    uint8_t *s = calloc(1, len);
+    struct xsr_ihdr ih = xsr_ihdr_make(3, LE);
+    xsr_ihdr_encode(&ih, s);
+    xsr_st32(s + 24, XSR_DOM_X86_PV, LE);
+    xsr_st16(s + 28, 12, LE);
+    xsr_st32(s + 32, 4, LE);
+    xsr_st32(s + 36, 17, LE);
+    off = 40;
+    for (uint32_t i = 0; i < MANY_ITERS; i++, off += 24) {
+        xsr_st32(s + off, XSR_REC_PAGE_DATA, LE);
+        xsr_st32(s + off + 4, 16, LE);
+        xsr_st32(s + off + 8, 1, LE);
+        xsr_st64(s + off + 16, W(XTAB, 0), LE);
+    }
+    /* END: zeros */
+
+    struct xsr_stats *st;
+    struct xsr_error err;
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
+    assert_int_equal(xsr_stats_collect(in, NULL, &st, &err), 0);
+    xsr_chan_close(in, NULL);
+    assert_int_equal(st->n_iters, MANY_ITERS);
+
+    long before = max_rss_mib();
+    FILE *null = fopen("/dev/null", "w");
+    assert_int_equal(xsr_stats_print(st, true, null, &err), 0);
+    fclose(null);
+    long grew = max_rss_mib() - before;
+#ifdef ASAN
+    const long limit = 600; /* freed memory is held in quarantine for a while */
+#else
+    const long limit = 300;
+#endif
+    if (grew > limit) {
+        fprintf(stderr, "printing %u iterations as JSON took %ld MiB more\n", MANY_ITERS, grew);
+        fail();
+    }
+    xsr_stats_free(st);
+
+    /* the document is still one valid JSON object with every iteration */
+    char *buf = NULL;
+    size_t n = 0;
+    m_stats_small_json(&buf, &n);
+    json_object *j = json_tokener_parse(buf);
+    assert_non_null(j);
+    json_object *its, *v;
+    assert_true(json_object_object_get_ex(j, "iterations", &its));
+    assert_int_equal(json_object_array_length(its), 3);
+    assert_true(json_object_object_get_ex(json_object_array_get_idx(its, 2), "resent", &v));
+    assert_int_equal(json_object_get_int64(v), 1);
+    assert_true(json_object_object_get_ex(j, "frames", &v));
+    assert_int_equal(json_object_get_int64(v), 1);
+    json_object_put(j);
+    free(buf);
+    free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -451,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_diff_odd_vcpu_records),
         cmocka_unit_test(test_map_title_any_bytes),
         cmocka_unit_test(test_diff_progress),
+        cmocka_unit_test(test_stats_json_many_iterations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
