@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include <xsr/inspect.h>
 #include <xsr/stream.h>
 #include <xsr/xsr.h>
@@ -28,6 +30,7 @@ struct dump {
     struct xsri_findings pending;
     struct xsri_dump_state st;
     bool first_item;
+    bool oom;              /* an item could not be written whole */
 };
 
 static const char *kind_name(enum xsr_event_kind k)
@@ -121,6 +124,32 @@ static void json_flush(struct dump *d, const char *sep)
     xsri_json_write_taken(d->out, sep, d->em);
 }
 
+/* Write the finished item after sep, with the list the item left for its
+ * writer (XSRI_JSON_SPLICE: the pfns of --pages) streamed in its place. */
+static void json_flush_item(struct dump *d, const char *sep, const struct xsr_event *ev)
+{
+    struct json_object *o = xsri_emit_json_take(d->em);
+    const char *txt, *at;
+
+    if (!o)
+        return;
+    txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    at = txt ? strstr(txt, XSRI_JSON_SPLICE_TEXT) : NULL;
+    if (!txt) {
+        d->oom = true;
+    } else if (!at) {
+        fputs(sep, d->out);
+        fputs(txt, d->out);
+    } else {
+        fputs(sep, d->out);
+        fwrite(txt, 1, (size_t)(at - txt), d->out);
+        if (!xsri_dump_pfns_json(d->out, ev))
+            fputs("null", d->out); /* not reached: the placeholder is only set for a decoded record */
+        fputs(at + strlen(XSRI_JSON_SPLICE_TEXT), d->out);
+    }
+    json_object_put(o);
+}
+
 static void json_item(struct dump *d, const struct xsr_event *ev)
 {
     struct xsri_emit *e = d->em;
@@ -151,7 +180,7 @@ static void json_item(struct dump *d, const struct xsr_event *ev)
         xsri_dump_finding(e, NULL, &d->pending.v[i]);
     xsri_emit_list_end(e);
     xsri_emit_obj_end(e);
-    json_flush(d, d->first_item ? "\n" : ",\n");
+    json_flush_item(d, d->first_item ? "\n" : ",\n", ev);
     d->first_item = false;
 }
 
@@ -250,7 +279,7 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
         json_end(&d, s);
     else
         text_end(&d, s);
-    rc = xsri_check_walk_result(&k, "dump", d.pending.oom || xsri_emit_failed(d.em), out, s, err);
+    rc = xsri_check_walk_result(&k, "dump", d.oom || d.pending.oom || xsri_emit_failed(d.em), out, s, err);
 out:
     xsri_findings_free(&d.pending);
     xsri_check_walk_free(&k);

@@ -583,6 +583,12 @@ void xsri_emit_null(struct xsri_emit *e, const char *key)
         t_scalar(e, key, "-", false);
 }
 
+void xsri_emit_json_splice(struct xsri_emit *e, const char *key)
+{
+    if (e->json && !skip(e))
+        j_add(e, key, json_object_new_string(XSRI_JSON_SPLICE), false);
+}
+
 void xsri_emit_text_line(struct xsri_emit *e, const char *fmt, ...)
 {
     const struct frame *f = top(e);

@@ -52,6 +52,17 @@ void xsri_emit_strn(struct xsri_emit *e, const char *key, const char *s, size_t 
 void xsri_emit_bool(struct xsri_emit *e, const char *key, bool v);
 void xsri_emit_null(struct xsri_emit *e, const char *key);
 
+/*
+ * JSON only: key gets a placeholder that the writer of the finished object
+ * replaces with a value it writes itself (a list too long to build as a
+ * tree).  The placeholder is a string of control characters, which no
+ * string of the emitter can hold (they become "\xNN"), so its serialised
+ * form XSRI_JSON_SPLICE_TEXT occurs nowhere else.
+ */
+#define XSRI_JSON_SPLICE "\001splice\001"
+#define XSRI_JSON_SPLICE_TEXT "\"\\u0001splice\\u0001\""
+void xsri_emit_json_splice(struct xsri_emit *e, const char *key);
+
 /* Text only (ignored in JSON): a raw line at the current indentation. */
 void xsri_emit_text_line(struct xsri_emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -38,6 +38,11 @@ void xsri_dump_libxc_record(struct xsri_emit *e, struct xsri_dump_state *s, cons
 void xsri_dump_wallclock(struct xsri_emit *e, const uint8_t *shinfo, bool compat, enum xsr_byte_order o);
 uint32_t xsri_dump_wallclock_end(bool compat);
 
+/* JSON --pages: the "pfns" list of a PAGE_DATA record, written to out as it
+ * is decoded (the item holds XSRI_JSON_SPLICE in its place).  False if the
+ * record does not decode (the item then has no placeholder either). */
+bool xsri_dump_pfns_json(FILE *out, const struct xsr_event *ev);
+
 /* Bodies of HVM_CONTEXT and DOMAIN_CONTEXT records. */
 void xsri_dump_hvm_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o);
 void xsri_dump_domain_context(struct xsri_emit *e, const uint8_t *blob, uint32_t len, enum xsr_byte_order o);

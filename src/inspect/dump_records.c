@@ -93,6 +93,11 @@ static void page_data(struct xsri_emit *e, const struct xsri_dump_state *s, cons
         xsri_emit_uint(e, "reserved_bits_set", reserved);
     if (!s->pages)
         return;
+    if (xsri_emit_is_json(e)) {
+        /* up to 16 Mi entries: written by xsri_dump_pfns_json, not as a tree */
+        xsri_emit_json_splice(e, "pfns");
+        return;
+    }
     xsri_emit_list_begin(e, "pfns");
     for (uint32_t i = 0; i < pd.count; i++) {
         uint64_t w = xsr_page_data_word(&pd, i);
@@ -105,6 +110,27 @@ static void page_data(struct xsri_emit *e, const struct xsri_dump_state *s, cons
         xsri_emit_obj_end(e);
     }
     xsri_emit_list_end(e);
+}
+
+bool xsri_dump_pfns_json(FILE *out, const struct xsr_event *ev)
+{
+    struct xsr_page_data pd;
+
+    if (xsr_page_data_decode(ev->u.rec.body, ev->u.rec.length, ev->order, &pd, NULL) < 0)
+        return false;
+    /* the objects json-c would write: {"pfn":N,"type":"T"} plus "reserved" */
+    fputc('[', out);
+    for (uint32_t i = 0; i < pd.count; i++) {
+        uint64_t w = xsr_page_data_word(&pd, i);
+
+        fprintf(out, "%s{\"pfn\":%" PRIu64 ",\"type\":\"%s\"", i ? "," : "", xsr_pfn_word_pfn(w),
+                xsr_pfn_type_name(xsr_pfn_word_type(w)));
+        if (xsr_pfn_word_reserved(w))
+            fprintf(out, ",\"reserved\":%u", xsr_pfn_word_reserved(w));
+        fputc('}', out);
+    }
+    fputc(']', out);
+    return true;
 }
 
 /* ------------------------------------------------------------------ PV */

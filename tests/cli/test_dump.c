@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <json-c/json.h>
 
@@ -213,6 +214,105 @@ static void test_json_pages(void **state)
     free(img);
 }
 
+/* A libxc stream (v3, PV, little-endian) of one PAGE_DATA record with n pfn
+ * words that carry no data: pfn i as XTAB, every third one with reserved
+ * bits set. */
+static uint8_t *one_page_record(uint32_t n, size_t *len)
+{
+    size_t body = 8 + (size_t)n * 8;
+    uint8_t *s = calloc(1, 24 + 16 + 8 + body + 8);
+    struct xsr_ihdr ih = xsr_ihdr_make(3, XSR_LITTLE_ENDIAN);
+
+    assert_non_null(s);
+    xsr_ihdr_encode(&ih, s);
+    xsr_st32(s + 24, XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
+    xsr_st16(s + 28, 12, XSR_LITTLE_ENDIAN);
+    xsr_st32(s + 32, 4, XSR_LITTLE_ENDIAN);
+    xsr_st32(s + 36, 17, XSR_LITTLE_ENDIAN);
+    xsr_st32(s + 40, XSR_REC_PAGE_DATA, XSR_LITTLE_ENDIAN);
+    xsr_st32(s + 44, (uint32_t)body, XSR_LITTLE_ENDIAN);
+    xsr_st32(s + 48, n, XSR_LITTLE_ENDIAN);
+    for (uint32_t i = 0; i < n; i++)
+        xsr_st64(s + 56 + (size_t)i * 8, xsr_pfn_word_make(XSR_PFN_XTAB, i) | (i % 3 == 2 ? 0x5ull << 52 : 0),
+                 XSR_LITTLE_ENDIAN);
+    *len = 24 + 16 + 8 + body + 8; /* END: zeros */
+    return s;
+}
+
+static long max_rss_mib(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss >> 10;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN 1
+#endif
+#endif
+
+#define BIG_RECORD_PFNS 500000u
+
+/*
+ * --json --pages of a PAGE_DATA record with very many pfns (a record may
+ * be 128 MiB: 16 Mi pfns) writes the list as it goes: memory does not grow
+ * a hundredfold with the record as a tree of every entry would.  The list
+ * is the same JSON: {pfn, type} plus reserved when non-zero.
+ */
+static void test_json_pages_large_record(void **state)
+{
+    struct xsr_dump_opts o = { .json = true, .pages = true };
+    struct capture c = { 0 };
+    struct json_object *root, *fields, *pfns, *e;
+    size_t len;
+    uint8_t *img = one_page_record(4, &len);
+
+    (void)state;
+    dump_buf(img, len, &o, &c);
+    root = parse_strict(c.buf, c.len);
+    fields = get(json_object_array_get_idx(get(root, "items"), 2), "fields");
+    assert_int_equal(json_object_get_int(get(fields, "count")), 4);
+    assert_int_equal(json_object_get_int(get(fields, "reserved_bits_set")), 1);
+    pfns = get(fields, "pfns");
+    assert_int_equal(json_object_array_length(pfns), 4);
+    e = json_object_array_get_idx(pfns, 2);
+    assert_int_equal(json_object_get_int(get(e, "pfn")), 2);
+    assert_string_equal(json_object_get_string(get(e, "type")), "XTAB");
+    assert_int_equal(json_object_get_int(get(e, "reserved")), 5);
+    assert_int_equal(json_object_object_length(json_object_array_get_idx(pfns, 1)), 2);
+    assert_true(json_object_is_type(get(json_object_array_get_idx(get(root, "items"), 2), "findings"),
+                                    json_type_array));
+    json_object_put(root);
+    free(c.buf);
+    free(img);
+
+    img = one_page_record(BIG_RECORD_PFNS, &len);
+    FILE *null = fopen("/dev/null", "w");
+    struct xsr_error err;
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(img, len, &err);
+    long before = max_rss_mib();
+    int rc = xsr_dump(in, &o, null, &err);
+    long grew = max_rss_mib() - before;
+    xsr_chan_close(in, NULL);
+    fclose(null);
+    assert_true(rc == 0 || rc == 1);
+#ifdef ASAN
+    const long limit = 400;
+#else
+    const long limit = 150;
+#endif
+    if (grew > limit) {
+        fprintf(stderr, "the JSON dump of %u pfns took %ld MiB more\n", BIG_RECORD_PFNS, grew);
+        fail();
+    }
+    free(img);
+}
+
 /* Bytes from the stream that are not printable come out as \xNN, in text
  * and in (valid) JSON. */
 static void test_hostile_strings(void **state)
@@ -357,6 +457,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_items_match_stream),
         cmocka_unit_test(test_json_pages),
+        cmocka_unit_test(test_json_pages_large_record),
         cmocka_unit_test(test_hostile_strings),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_verify_report),
