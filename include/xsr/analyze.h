@@ -32,8 +32,10 @@ extern "C" {
 typedef void (*xsr_progress_fn)(void *ctx, uint64_t done, int64_t total);
 
 /* Highest pfn + 1 accepted by default: 2^28 frames = 1 TiB of guest memory
- * (512 MiB of per-frame state at most).  XSR_PFN_MASK + 1 is the format's own
- * bound; pfn_limit may be raised up to it. */
+ * (per-frame state of 512 MiB at most, 2.5 GiB where 8 more bytes a frame
+ * are kept: stats, diff for each image, extract with a pfn map).
+ * XSR_PFN_MASK + 1 is the format's own bound; pfn_limit may be raised up
+ * to it. */
 #define XSR_ANALYZE_PFN_LIMIT_DEFAULT (1ULL << 28)
 
 /* Options shared by every analysis. */
