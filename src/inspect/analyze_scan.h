@@ -41,9 +41,11 @@ struct xsri_pfns {
     uint64_t limit;    /* pfns must be below */
     bool any;
     uint64_t max_pfn;  /* highest pfn reserved (valid if any) */
-    /* pfns marked XSRI_PF_PASS, to clear them cheaply at the next pass */
+    /* pfns marked XSRI_PF_PASS, to clear them cheaply at the next pass;
+     * grown up to 1 in 32 frames of cap, so that a sweep of the whole state
+     * (pass_overflow) costs at most 32 frames per frame the pass named */
     uint64_t *pass_list;
-    size_t pass_n;
+    size_t pass_n, pass_cap;
     bool pass_overflow;
 };
 

@@ -6,8 +6,10 @@
 
 #include "analyze_scan.h"
 
-/* Pfns remembered per pass before clearing the whole array is cheaper. */
-#define PASS_LIST_MAX 65536u
+/* Pfns remembered per pass at first; the list grows up to a 1/PASS_SHARE of
+ * the frames before a sweep of the whole array replaces it. */
+#define PASS_LIST_MIN 65536u
+#define PASS_SHARE 32u
 /* First allocation, in frames (64 MiB of guest memory). */
 #define INITIAL_CAP 16384u
 
@@ -22,9 +24,10 @@ int xsri_pfns_init(struct xsri_pfns *p, uint64_t limit, bool aux, struct xsr_err
     if (limit > SIZE_MAX / sizeof(uint64_t))
         return xsr_error_set(err, XSR_EINVAL, "the pfn limit %#" PRIx64 " cannot be addressed", limit);
     p->limit = limit;
-    p->pass_list = malloc(PASS_LIST_MAX * sizeof(*p->pass_list));
+    p->pass_list = malloc(PASS_LIST_MIN * sizeof(*p->pass_list));
     if (!p->pass_list)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory for the per-pass frame list");
+    p->pass_cap = PASS_LIST_MIN;
     p->want_aux = aux;
     return 0;
 }
@@ -77,7 +80,19 @@ int xsri_pfns_reserve(struct xsri_pfns *p, uint64_t pfn, struct xsr_error *err)
 void xsri_pfns_mark_pass(struct xsri_pfns *p, uint64_t pfn)
 {
     p->st[pfn] |= XSRI_PF_PASS;
-    if (p->pass_n < PASS_LIST_MAX)
+    if (p->pass_overflow)
+        return;
+    if (p->pass_n == p->pass_cap && p->pass_cap < p->cap / PASS_SHARE) {
+        /* a sweep of the whole array for each pass of this size would cost
+         * more than PASS_SHARE frames per frame named: remember more */
+        size_t n = p->pass_cap * 2 < p->cap / PASS_SHARE ? p->pass_cap * 2 : (size_t)(p->cap / PASS_SHARE);
+        uint64_t *l = realloc(p->pass_list, n * sizeof(*l));
+        if (l) {
+            p->pass_list = l;
+            p->pass_cap = n;
+        }
+    }
+    if (p->pass_n < p->pass_cap)
         p->pass_list[p->pass_n++] = pfn;
     else
         p->pass_overflow = true;
