@@ -1,2 +1,0 @@
-/* Placeholder until the layer has its first source file. */
-typedef int xsri_inspect_placeholder;
