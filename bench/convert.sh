@@ -4,9 +4,9 @@
 # same run on the same (cached) input; report the best of two runs of each,
 # peak memory, the speed-up, and whether both wrote the same bytes.
 #
-# Two measures: file to file (xsr also flushes its output to disk before
-# renaming it; Xen's converter does not), and to /dev/null (the cost of the
-# conversion itself, without the page cache of the output).
+# Two measures: file to file (neither flushes its output to disk; xsr does
+# with --sync), and to /dev/null (the cost of the conversion itself, without
+# the page cache of the output).
 #
 #   bench/convert.sh [BUILD_DIR]        (default: build/release)
 #
@@ -56,7 +56,7 @@ for guest in pv hvm; do
     echo "$guest: $(( $(stat -c %s "$in") >> 20 )) MiB"
 
     set -- $(best "$xsr" convert-legacy -q "$in" "$work/ours"); f_ours=$1
-    row "$guest" "xsr convert-legacy, file -> file (+fsync)" "$1" "$2"
+    row "$guest" "xsr convert-legacy, file -> file" "$1" "$2"
     set -- $(best sh -c "exec '$xsr' convert-legacy -q '$in' - > /dev/null"); n_ours=$1
     row "$guest" "xsr convert-legacy, file -> /dev/null" "$1" "$2"
     set -- $(best sh -c "exec '$xsr' convert-legacy -q - - < '$in' > /dev/null")

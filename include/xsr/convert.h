@@ -233,8 +233,15 @@ struct xsr_outfile;
 struct xsr_outfile *xsr_outfile_open(const char *path, struct xsr_error *err);
 struct xsr_chan *xsr_outfile_chan(struct xsr_outfile *f);
 const char *xsr_outfile_temp_path(const struct xsr_outfile *f); /* NULL for "-" */
-/* Flush to disk, close, rename over path; frees f.  On failure the
- * temporary file is removed. */
+/*
+ * Ask commit to flush the data to disk (fsync) before the rename, so that the
+ * image also survives a power loss right after the commit.  Off by default,
+ * as for cp: the rename alone already guarantees that a failed conversion
+ * leaves no half-written image under the name.
+ */
+void xsr_outfile_set_sync(struct xsr_outfile *f, bool sync);
+/* Close (flushing to disk if asked), rename over path; frees f.  On failure
+ * the temporary file is removed. */
 int xsr_outfile_commit(struct xsr_outfile *f, struct xsr_error *err);
 /* Close and remove the temporary file; frees f.  NULL allowed. */
 void xsr_outfile_abort(struct xsr_outfile *f);

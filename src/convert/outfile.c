@@ -25,6 +25,7 @@ struct xsr_outfile {
     int fd;            /* the temporary file, -1 for stdout */
     char *path;
     char *tmp;
+    bool sync;         /* fsync before the rename */
 };
 
 static void free_outfile(struct xsr_outfile *f)
@@ -126,6 +127,12 @@ const char *xsr_outfile_temp_path(const struct xsr_outfile *f)
     return f ? f->tmp : NULL;
 }
 
+void xsr_outfile_set_sync(struct xsr_outfile *f, bool sync)
+{
+    if (f)
+        f->sync = sync;
+}
+
 int xsr_outfile_commit(struct xsr_outfile *f, struct xsr_error *err)
 {
     int rc;
@@ -138,7 +145,7 @@ int xsr_outfile_commit(struct xsr_outfile *f, struct xsr_error *err)
         free_outfile(f);
         return rc;
     }
-    if (rc == 0 && fsync(f->fd) < 0)
+    if (rc == 0 && f->sync && fsync(f->fd) < 0)
         rc = xsr_error_sys(err, errno, "cannot flush '%s' to disk", f->tmp);
     if (close(f->fd) < 0 && rc == 0)
         rc = xsr_error_sys(err, errno, "cannot close '%s'", f->tmp);

@@ -24,6 +24,17 @@ mode_t __wrap_umask(mode_t mask);
 
 static unsigned umask_calls;
 
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+
+static unsigned fsync_calls;
+
+int __wrap_fsync(int fd)
+{
+    fsync_calls++;
+    return __real_fsync(fd);
+}
+
 mode_t __wrap_umask(mode_t mask)
 {
     umask_calls++;
@@ -105,10 +116,34 @@ static void test_mode_without_umask(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* The data is flushed to disk before the rename only when asked for. */
+static void test_sync_only_when_asked(void **state)
+{
+    char dir[] = "/tmp/xsr-outfile-XXXXXX", path[64];
+    struct xsr_error err;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/out.img", dir);
+    for (int sync = 0; sync <= 1; sync++) {
+        xsr_error_clear(&err);
+        struct xsr_outfile *f = xsr_outfile_open(path, &err);
+        assert_non_null(f);
+        xsr_outfile_set_sync(f, sync);
+        assert_int_equal(xsr_chan_write(xsr_outfile_chan(f), "abc", 3, &err), 0);
+        fsync_calls = 0;
+        assert_int_equal(xsr_outfile_commit(f, &err), 0);
+        assert_int_equal(fsync_calls, (unsigned)sync);
+    }
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mode_without_umask),
+        cmocka_unit_test(test_sync_only_when_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

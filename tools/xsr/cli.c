@@ -263,7 +263,7 @@ bool cli_flush_stdout(const char *prog)
 }
 
 int cli_convert_files(const char *prog, const char *in_path, const char *out_path, bool quiet,
-                      cli_convert_fn fn, void *ctx)
+                      bool sync, cli_convert_fn fn, void *ctx)
 {
     struct cli_progress progress;
     struct xsr_error err;
@@ -284,6 +284,7 @@ int cli_convert_files(const char *prog, const char *in_path, const char *out_pat
         xsr_chan_close(in, NULL);
         return CLI_EXIT_FAIL;
     }
+    xsr_outfile_set_sync(of, sync);
     cli_progress_init(&progress, "converting", xsr_chan_size(in), quiet);
     rc = fn(ctx, in, xsr_outfile_chan(of), &progress, &err);
     cli_progress_done(&progress);

@@ -115,7 +115,10 @@ void cli_progress_clear_cb(void *ctx);
  */
 typedef int (*cli_convert_fn)(void *ctx, struct xsr_chan *in, struct xsr_chan *out,
                               struct cli_progress *progress, struct xsr_error *err);
+/* getopt value of --sync (long option only) */
+#define CLI_OPT_SYNC 0x100
+
 int cli_convert_files(const char *prog, const char *in_path, const char *out_path, bool quiet,
-                      cli_convert_fn fn, void *ctx);
+                      bool sync, cli_convert_fn fn, void *ctx);
 
 #endif

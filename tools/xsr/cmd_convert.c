@@ -28,6 +28,7 @@ static const char usage[] =
     "      --max-buffer SIZE    records held while folding (default 256M)\n"
     "  -v, --verbose            describe the conversion on standard error\n"
     "  -q, --quiet              no progress line\n"
+    "      --sync               flush the output to disk before renaming it\n"
     "  -h, --help               show this help\n"
     "\n"
     "IN '-' reads standard input, OUT '-' writes standard output.\n"
@@ -81,11 +82,12 @@ int cmd_convert(int argc, char **argv)
         { "max-buffer", required_argument, NULL, 'B' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
+        { "sync", no_argument, NULL, CLI_OPT_SYNC },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct job j = { 0 };
-    bool verbose = false, quiet = false;
+    bool verbose = false, quiet = false, sync = false;
     const char *in_path, *out_path;
     uint64_t v;
     int c, rc;
@@ -110,6 +112,7 @@ int cmd_convert(int argc, char **argv)
             break;
         case 'v': verbose = true; break;
         case 'q': quiet = true; break;
+        case CLI_OPT_SYNC: sync = true; break;
         case 'h': return cli_help(usage);
         default: return cli_bad_option(argv[0]);
         }
@@ -122,7 +125,7 @@ int cmd_convert(int argc, char **argv)
     in_path = argv[optind];
     out_path = argv[optind + 1];
 
-    rc = cli_convert_files(argv[0], in_path, out_path, quiet, run, &j);
+    rc = cli_convert_files(argv[0], in_path, out_path, quiet, sync, run, &j);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (verbose)

@@ -30,6 +30,7 @@ static const char usage[] =
     "      --delta-cache PAGES  cache for Remus compressed checkpoints (default 8192)\n"
     "  -v, --verbose            describe the conversion on standard error\n"
     "  -q, --quiet              no progress line\n"
+    "      --sync               flush the output to disk before renaming it\n"
     "  -h, --help               show this help\n"
     "\n"
     "IN '-' reads standard input, OUT '-' writes standard output.\n"
@@ -109,12 +110,13 @@ int cmd_convert_legacy(int argc, char **argv)
         { "out", required_argument, NULL, 'o' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
+        { "sync", no_argument, NULL, CLI_OPT_SYNC },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct job j = { 0 };
     const char *in_path = NULL, *out_path = NULL;
-    bool verbose = false, quiet = false;
+    bool verbose = false, quiet = false, sync = false;
     uint64_t v;
     int c, rc;
 
@@ -159,6 +161,7 @@ int cmd_convert_legacy(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case 'v': verbose = true; break;
         case 'q': quiet = true; break;
+        case CLI_OPT_SYNC: sync = true; break;
         case 'h': return cli_help(usage);
         default: return cli_bad_option(argv[0]);
         }
@@ -173,7 +176,7 @@ int cmd_convert_legacy(int argc, char **argv)
         return cli_usage_error(argv[0], "need an input and an output (use - for standard "
                                "input/output)");
 
-    rc = cli_convert_files(argv[0], in_path, out_path, quiet, run, &j);
+    rc = cli_convert_files(argv[0], in_path, out_path, quiet, sync, run, &j);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (verbose)
