@@ -97,3 +97,12 @@ uint8_t *ms_end(struct ms *m, size_t *len)
     free(m);
     return out;
 }
+
+void ms_progress_cb(void *ctx, uint64_t done, int64_t total)
+{
+    struct ms_progress *p = ctx;
+    p->backwards |= done < p->last;
+    p->calls++;
+    p->last = done;
+    p->total = total;
+}

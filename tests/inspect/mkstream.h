@@ -6,6 +6,7 @@
 #ifndef XSR_TESTS_INSPECT_MKSTREAM_H
 #define XSR_TESTS_INSPECT_MKSTREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,16 @@ void ms_pages(struct ms *m, uint32_t n, const uint64_t *words, const uint8_t *fi
 void ms_pv_vcpu(struct ms *m, uint32_t vcpu, uint64_t rip, uint64_t rsp, uint64_t cr3);
 /* END, and the finished stream (malloc'd, caller frees). */
 uint8_t *ms_end(struct ms *m, size_t *len);
+
+/* A progress callback that records what it was told (ctx: struct
+ * ms_progress, zeroed); backwards is set if done ever decreased. */
+struct ms_progress {
+    unsigned calls;
+    uint64_t last;
+    int64_t total;
+    bool backwards;
+};
+void ms_progress_cb(void *ctx, uint64_t done, int64_t total);
 
 /* Fill a 4096-byte page with byte b (the content ms_pages writes). */
 void ms_fill(uint8_t *page, uint8_t b);

@@ -381,22 +381,6 @@ static void test_map_title_any_bytes(void **state)
     free(s);
 }
 
-struct prog {
-    unsigned calls;
-    uint64_t last;
-    int64_t total;
-    bool backwards;
-};
-
-static void on_progress(void *ctx, uint64_t done, int64_t total)
-{
-    struct prog *p = ctx;
-    p->backwards |= done < p->last;
-    p->calls++;
-    p->last = done;
-    p->total = total;
-}
-
 /* diff's progress covers A then B (analyze.h): it never goes back, and ends
  * at the size of both against a total of both. */
 static void test_diff_progress(void **state)
@@ -412,8 +396,8 @@ static void test_diff_progress(void **state)
     ms_pages(m, 1, p, f);
     uint8_t *b = ms_end(m, &lb);
 
-    struct prog pr = { 0 };
-    struct xsr_diff_opts o = { .a = { .progress = on_progress, .progress_ctx = &pr } };
+    struct ms_progress pr = { 0 };
+    struct xsr_diff_opts o = { .a = { .progress = ms_progress_cb, .progress_ctx = &pr } };
     struct xsr_error err;
     xsr_error_clear(&err);
     struct xsr_chan *ca = xsr_chan_mem_reader(a, la, &err), *cb = xsr_chan_mem_reader(b, lb, &err);

@@ -275,22 +275,6 @@ static void test_extract_errors(void **state)
     free(s);
 }
 
-struct prog {
-    unsigned calls;
-    uint64_t last;
-    int64_t total;
-    bool backwards;
-};
-
-static void on_progress(void *ctx, uint64_t done, int64_t total)
-{
-    struct prog *p = ctx;
-    p->backwards |= done < p->last;
-    p->calls++;
-    p->last = done;
-    p->total = total;
-}
-
 /* A checkpointed stream cut after a CHECKPOINT: the pages that follow are
  * reported as uncommitted; progress reaches the end of the input. */
 static void test_extract_uncommitted(void **state)
@@ -308,8 +292,8 @@ static void test_extract_uncommitted(void **state)
 
     struct xsr_error err;
     struct xsr_extract_result r;
-    struct prog p = { 0 };
-    struct xsr_extract_opts o = { .a = { .progress = on_progress, .progress_ctx = &p } };
+    struct ms_progress p = { 0 };
+    struct xsr_extract_opts o = { .a = { .progress = ms_progress_cb, .progress_ctx = &p } };
     const char *out = tmp_path("ckpt.raw");
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
     xsr_error_clear(&err);
