@@ -12,6 +12,7 @@
 #include <xsr/inspect.h>
 #include <xsr/convert.h>
 #include <xsr/analyze.h>
+#include <xsr/domain.h>
 
 #ifdef __cplusplus
 extern "C" {
