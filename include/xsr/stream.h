@@ -151,6 +151,90 @@ int xsr_writer_event(struct xsr_writer *w, const struct xsr_event *ev, struct xs
 int xsr_writer_flush(struct xsr_writer *w, struct xsr_error *err);
 uint64_t xsr_writer_offset(const struct xsr_writer *w); /* bytes emitted, queued included */
 
+/* ------------------------------------------------------------- builder */
+
+/*
+ * struct xsr_builder: the writer's counterpart of the walker.  It writes the
+ * framing of a whole save image — xl header and its optional data, libxl
+ * header, LIBXC_CONTEXT, libxc image and domain headers, then, as the
+ * producer appends records, CHECKPOINT_END after the libxl records of a
+ * checkpoint, and the END records of every layer — so that a producer only
+ * appends libxc and libxl records:
+ *
+ *   xsr_builder_new            headers of every layer (queued)
+ *   xsr_builder_record*        libxc records (PAGE_DATA: xsr_builder_page_data)
+ *   xsr_builder_checkpoint     libxc CHECKPOINT; in a libxl stream the libxl
+ *                              records of the checkpoint follow
+ *                              (xsr_builder_libxl_record*), and the next
+ *                              libxc record, checkpoint or end writes the
+ *                              libxl CHECKPOINT_END first
+ *   xsr_builder_libxc_end      libxc END; libxl records follow (emulator...)
+ *   xsr_builder_end            every END still missing, then a flush
+ *
+ * Bytes go through a struct xsr_writer: small pieces are batched, page data
+ * given as iovecs is written with writev and never copied.
+ */
+struct xsr_builder_opts {
+    size_t size;                /* sizeof(struct xsr_builder_opts): XSR_BUILDER_OPTS_INIT */
+    enum xsr_layer format;      /* outermost layer: XSR_LAYER_XL, _LIBXL or _LIBXC */
+    uint32_t version;           /* libxc stream version: 2, 3 or 4 */
+    enum xsr_byte_order order;  /* of every layer */
+    struct xsr_dhdr domain;     /* libxc domain header (page_shift 0 = XSR_PAGE_SHIFT) */
+    /* xl layer: XSR_XL_FLAG_STREAMV2 is always set; the optional data (the
+     * domain configuration) is written as given. */
+    uint32_t xl_mandatory_flags;
+    uint32_t xl_optional_flags;
+    const void *xl_config;
+    uint32_t xl_config_len;
+    /* libxl layer: option bits besides the byte order (e.g. XSR_LIBXL_OPT_LEGACY) */
+    uint32_t libxl_options;
+    size_t batch;               /* bytes gathered per write (0 = the writer's default) */
+};
+#define XSR_BUILDER_OPTS_INIT \
+    { .size = sizeof(struct xsr_builder_opts), .format = XSR_LAYER_LIBXC, .version = 3, \
+      .order = XSR_LITTLE_ENDIAN }
+
+struct xsr_builder;
+
+/* Validates the options and queues the headers of every layer. */
+struct xsr_builder *xsr_builder_new(struct xsr_chan *ch, const struct xsr_builder_opts *opts,
+                                    struct xsr_error *err);
+/* Flushes what is queued (without adding any END), then frees; does not
+ * close the channel.  NULL allowed. */
+int xsr_builder_free(struct xsr_builder *b, struct xsr_error *err);
+
+/* A libxc record.  END and CHECKPOINT are refused here: they are framing
+ * (xsr_builder_checkpoint, xsr_builder_libxc_end, xsr_builder_end). */
+int xsr_builder_record(struct xsr_builder *b, uint32_t type, const void *body, uint32_t len,
+                       struct xsr_error *err);
+int xsr_builder_record_iov(struct xsr_builder *b, uint32_t type, const struct iovec *iov,
+                           int iovcnt, struct xsr_error *err);
+/*
+ * A PAGE_DATA record of count pfn words (host values, xsr_pfn_word_make),
+ * encoded in the stream's byte order, followed by the pages of the words
+ * whose type carries data, gathered from pages[] without a copy.  The pages
+ * must add up to exactly XSR_PAGE_SIZE per such word.
+ */
+int xsr_builder_page_data(struct xsr_builder *b, const uint64_t *words, uint32_t count,
+                          const struct iovec *pages, int npages, struct xsr_error *err);
+/* libxc CHECKPOINT (a checkpointed stream: Remus, COLO). */
+int xsr_builder_checkpoint(struct xsr_builder *b, struct xsr_error *err);
+/* A libxl record (libxl and xl formats): between a checkpoint and the next
+ * libxc record, or after xsr_builder_libxc_end.  LIBXC_CONTEXT, END and
+ * CHECKPOINT_END are framing and refused. */
+int xsr_builder_libxl_record(struct xsr_builder *b, uint32_t type, const void *body, uint32_t len,
+                             struct xsr_error *err);
+int xsr_builder_libxl_record_iov(struct xsr_builder *b, uint32_t type, const struct iovec *iov,
+                                 int iovcnt, struct xsr_error *err);
+/* The libxc END (once; a CHECKPOINT_END still due is written first). */
+int xsr_builder_libxc_end(struct xsr_builder *b, struct xsr_error *err);
+/* Every END still missing (libxc, then libxl), then flush.  Nothing can be
+ * appended afterwards. */
+int xsr_builder_end(struct xsr_builder *b, struct xsr_error *err);
+int xsr_builder_flush(struct xsr_builder *b, struct xsr_error *err);
+uint64_t xsr_builder_offset(const struct xsr_builder *b); /* bytes emitted, queued included */
+uint64_t xsr_builder_records(const struct xsr_builder *b); /* libxc records, ENDs included */
+
 #ifdef __cplusplus
 }
 #endif
