@@ -101,19 +101,31 @@ struct xsr_event {
 };
 
 struct xsr_walker_opts {
+    size_t size;            /* sizeof(struct xsr_walker_opts): XSR_WALKER_OPTS_INIT */
     enum xsr_layer format;  /* XSR_LAYER_NONE = auto-detect */
     uint32_t max_record;    /* 0 = XSR_REC_LENGTH_MAX */
     /* Trailing bytes larger than this are reported in pieces (0 = 64 KiB). */
     size_t trailing_chunk;
+    /*
+     * Stop at the outermost END: xsr_walker_next returns 0 right after it
+     * without reading further (no end-of-input test, no XSR_EV_TRAILING).
+     * For a socket whose peer keeps the connection open after the stream
+     * (xl's migration handshake, COLO's back channel): what follows the
+     * END is left unread in the channel.
+     */
+    bool stop_at_end;
 };
+#define XSR_WALKER_OPTS_INIT { .size = sizeof(struct xsr_walker_opts) }
 
 struct xsr_walker;
+/* opts NULL = the defaults. */
 struct xsr_walker *xsr_walker_new(struct xsr_chan *ch, const struct xsr_walker_opts *opts,
                                   struct xsr_error *err);
 void xsr_walker_free(struct xsr_walker *w); /* does not close the channel */
 /*
  * Next event: returns 1 and fills ev; 0 when the stream is complete (the
- * outermost END was read and the input ended, after any XSR_EV_TRAILING);
+ * outermost END was read and the input ended, after any XSR_EV_TRAILING;
+ * with stop_at_end, as soon as the outermost END was read);
  * <0 on a framing error (truncation, over-long record, bad magic of a layer
  * that must follow), with err located.  Event memory stays valid until the
  * next call.

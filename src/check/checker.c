@@ -201,7 +201,8 @@ int xsr_checker_finish(struct xsr_checker *k, int walk_rc, const struct xsr_erro
 int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_check_opts *opts,
                struct xsr_check_summary *summary, struct xsr_error *err)
 {
-    struct xsr_walker_opts wo = { .format = format };
+    struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
+    wo.format = format;
     struct xsr_walker *w = xsr_walker_new(ch, &wo, err);
     if (!w)
         return err && err->code < 0 ? err->code : XSR_ENOMEM;

@@ -388,7 +388,7 @@ int xsr_convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct 
                         struct xsr_convert_info *info, struct xsr_error *err)
 {
     struct xsr_convert_info scratch;
-    struct xsr_walker_opts wo = { 0 };
+    struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsr_walker *walker = NULL;
     struct xsr_event ev;
     struct vconv c;

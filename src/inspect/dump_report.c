@@ -14,7 +14,7 @@
 int xsri_check_walk_start(struct xsri_check_walk *k, struct xsr_chan *in, enum xsr_layer format,
                           bool lenient, xsr_finding_fn on_finding, void *ctx, struct xsr_error *err)
 {
-    struct xsr_walker_opts wo = { 0 };
+    struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsr_check_opts co = { 0 };
 
     memset(k, 0, sizeof(*k));

@@ -138,7 +138,7 @@ int xsri_scan_run(struct xsr_chan *in, const struct xsr_analyze_opts *o, bool au
                   const struct xsri_scan_cb *cb, struct xsri_scan *s, struct xsr_error *err)
 {
     static const struct xsr_analyze_opts no_opts;
-    struct xsr_walker_opts wo = { 0 };
+    struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsr_walker *w;
     struct xsr_event ev;
     int rc;

@@ -10,6 +10,7 @@
  *   libxc END / CHECKPOINT --> back to libxl records
  *   libxl CHECKPOINT_END (after a libxc CHECKPOINT) --> libxc records again
  *   libxl END, or END of a bare libxc stream --> end; later bytes are trailing
+ *   (or, with stop_at_end, left unread: a socket's peer may keep it open)
  *
  * A bare libxc stream has no libxl layer to return to: its CHECKPOINT records
  * are followed directly by more libxc records.  A LIBXC_CONTEXT after the
@@ -21,9 +22,12 @@
 #include <string.h>
 
 #include "reader_internal.h"
+#include "util/opts.h"
 
 #define DETECT_BYTES 32u
 #define TRAILING_CHUNK_DEFAULT (64u * 1024u)
+/* The first layout of struct xsr_walker_opts ended after trailing_chunk. */
+#define OPTS_MIN_SIZE offsetof(struct xsr_walker_opts, stop_at_end)
 
 enum wstate {
     W_DETECT,
@@ -58,14 +62,15 @@ struct xsr_walker {
     enum xsr_byte_order libxl_order, libxc_order, outer_order;
     size_t trailing_chunk;
     uint32_t max_record;
+    bool stop_at_end;
 };
 
 struct xsr_walker *xsr_walker_new(struct xsr_chan *ch, const struct xsr_walker_opts *opts,
                                   struct xsr_error *err)
 {
-    struct xsr_walker_opts o = { 0 };
-    if (opts)
-        o = *opts;
+    struct xsr_walker_opts o;
+    if (xsri_opts_load(&o, sizeof(o), opts, OPTS_MIN_SIZE, "xsr_walker_opts", err) < 0)
+        return NULL;
     switch (o.format) {
     case XSR_LAYER_NONE: case XSR_LAYER_XL: case XSR_LAYER_LIBXL:
     case XSR_LAYER_LIBXC: case XSR_LAYER_LEGACY:
@@ -85,6 +90,7 @@ struct xsr_walker *xsr_walker_new(struct xsr_chan *ch, const struct xsr_walker_o
         return NULL;
     }
     w->forced = o.format;
+    w->stop_at_end = o.stop_at_end;
     w->max_record = o.max_record ? o.max_record : XSR_REC_LENGTH_MAX;
     w->trailing_chunk = o.trailing_chunk ? o.trailing_chunk : TRAILING_CHUNK_DEFAULT;
     if (w->trailing_chunk > XSR_REC_LENGTH_MAX)
@@ -400,6 +406,10 @@ static int step(struct xsr_walker *w, struct xsr_event *ev, struct xsr_error *er
         case W_LIBXC_REC:
             return step_libxc_rec(w, ev, err);
         case W_END:
+            if (w->stop_at_end) {
+                w->st = W_DONE;
+                return 0;
+            }
             rc = xsr_reader_at_eof(w->r, err);
             if (rc < 0)
                 return fail_at(err, rc, xsr_reader_offset(w->r), w->format);

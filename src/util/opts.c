@@ -5,6 +5,9 @@
 
 int xsri_opts_check(size_t size, size_t cur, size_t min, const char *name, struct xsr_error *err)
 {
+    if (size && size >= min && size <= cur)
+        return 0;
+    xsr_error_clear(err);
     if (size == 0)
         return xsr_error_set(err, XSR_EINVAL,
                              "the %s structure has size 0: initialise it with its _INIT macro",
@@ -14,12 +17,10 @@ int xsri_opts_check(size_t size, size_t cur, size_t min, const char *name, struc
                              "the %s structure is %zu bytes, smaller than any layout this "
                              "library knows (%zu bytes at least): initialise it with its _INIT macro",
                              name, size, min);
-    if (size > cur)
-        return xsr_error_set(err, XSR_EINVAL,
-                             "the %s structure is %zu bytes, larger than the %zu bytes this "
-                             "library knows: the caller was built against a newer xsr",
-                             name, size, cur);
-    return 0;
+    return xsr_error_set(err, XSR_EINVAL,
+                         "the %s structure is %zu bytes, larger than the %zu bytes this "
+                         "library knows: the caller was built against a newer xsr",
+                         name, size, cur);
 }
 
 int xsri_opts_load(void *out, size_t cur, const void *in, size_t min, const char *name,

@@ -97,7 +97,7 @@ static uint8_t *gen(uint32_t version, uint32_t type, enum xsr_layer wrap, bool a
 /* Offset of the first record of a layer and type (walking the image). */
 static uint64_t find_record(const uint8_t *img, size_t len, enum xsr_layer layer, uint32_t type)
 {
-    struct xsr_walker_opts wo = { 0 };
+    struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsr_error err;
     struct xsr_chan *ch = xsr_chan_mem_reader(img, len, &err);
     struct xsr_walker *w = xsr_walker_new(ch, &wo, &err);

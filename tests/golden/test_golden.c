@@ -71,7 +71,8 @@ static void test_walk_rewrite(void **state)
         struct xsr_chan *out = xsr_chan_mem_writer(&err);
         assert_non_null(in);
         assert_non_null(out);
-        struct xsr_walker_opts wo = { .format = XSR_LAYER_NONE };
+        struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
+        wo.format = XSR_LAYER_NONE;
         struct xsr_walker *w = xsr_walker_new(in, &wo, &err);
         struct xsr_writer *wr = xsr_writer_new(out, 0, &err);
         assert_non_null(w);

@@ -367,7 +367,8 @@ int walk_and_check(const struct sample *s, struct xsr_chan *ch, size_t trailing_
                    uint8_t **out, size_t *out_len)
 {
     struct xsr_error err;
-    struct xsr_walker_opts o = { .trailing_chunk = trailing_chunk };
+    struct xsr_walker_opts o = XSR_WALKER_OPTS_INIT;
+    o.trailing_chunk = trailing_chunk;
     struct xsr_walker *w = xsr_walker_new(ch, &o, &err);
     assert_non_null(w);
     struct xsr_chan *och = NULL;

@@ -164,7 +164,8 @@ static void test_forced_format(void **state)
     struct sample s;
     sample_bare_libxl(&s);
     struct xsr_chan *ch = chan_over(CK_MEM, s.buf, s.len);
-    struct xsr_walker_opts o = { .format = XSR_LAYER_LIBXL };
+    struct xsr_walker_opts o = XSR_WALKER_OPTS_INIT;
+    o.format = XSR_LAYER_LIBXL;
     struct xsr_walker *w = xsr_walker_new(ch, &o, NULL);
     struct xsr_event ev;
     assert_int_equal(xsr_walker_next(w, &ev, NULL), 1);
@@ -221,7 +222,8 @@ static void test_trailing_bytes(void **state)
     }
     /* the trailing events themselves */
     struct xsr_chan *ch = chan_over(CK_MEM, s.buf, s.len);
-    struct xsr_walker_opts o = { .trailing_chunk = 65536 };
+    struct xsr_walker_opts o = XSR_WALKER_OPTS_INIT;
+    o.trailing_chunk = 65536;
     struct xsr_walker *w = xsr_walker_new(ch, &o, NULL);
     struct xsr_event ev;
     int count = 0;

@@ -238,7 +238,8 @@ static void test_bad_xl_header(void **state)
 
     /* optional data above the limit: refused before reading it */
     sample_xl_libxl_libxc(&s);
-    struct xsr_walker_opts o = { .max_record = 36 };
+    struct xsr_walker_opts o = XSR_WALKER_OPTS_INIT;
+    o.max_record = 36;
     ch = chan_over(CK_MEM, s.buf, s.len);
     assert_int_equal(walk(ch, &o, NULL, &err), XSR_ELIMIT);
     chan_done(ch);
@@ -270,7 +271,8 @@ static void test_overlong_record(void **state)
 
     /* a caller's lower limit applies to every record */
     sample_bare_libxc_be(&s);
-    struct xsr_walker_opts o = { .max_record = 4111 };
+    struct xsr_walker_opts o = XSR_WALKER_OPTS_INIT;
+    o.max_record = 4111;
     struct xsr_chan *ch = chan_over(CK_MEM, s.buf, s.len);
     struct xsr_error err;
     assert_int_equal(walk(ch, &o, NULL, &err), XSR_ELIMIT);

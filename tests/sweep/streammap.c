@@ -23,7 +23,8 @@ int sm_build(const uint8_t *buf, size_t len, struct sm_map *m)
 {
     struct xsr_error err;
     struct xsr_event ev;
-    struct xsr_walker_opts wo = {.format = XSR_LAYER_NONE};
+    struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
+    wo.format = XSR_LAYER_NONE;
     size_t cap = 0;
     int rc;
 
