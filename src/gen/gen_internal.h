@@ -144,7 +144,7 @@ struct xsri_gen_mem;
 struct xsri_gen_mem *xsri_gen_mem_new(const struct xsri_gen *g, struct xsr_error *err);
 void xsri_gen_mem_free(struct xsri_gen_mem *m);
 /* One memory pass; verify = the pass after a VERIFY record (final contents). */
-int xsri_gen_mem_pass(struct xsri_gen_mem *m, struct xsr_writer *w, unsigned pass, bool verify,
+int xsri_gen_mem_pass(struct xsri_gen_mem *m, struct xsr_builder *b, unsigned pass, bool verify,
                       struct xsr_error *err);
 
 /* gen_xl.c: the xl header's optional data (config length + JSON config). */

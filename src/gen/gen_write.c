@@ -16,6 +16,8 @@
  *   END
  *   [libxl: plain HVM: EMULATOR_XENSTORE_DATA, EMULATOR_CONTEXT; END]
  *
+ * The stream builder writes the framing (headers of every layer,
+ * LIBXC_CONTEXT, CHECKPOINT_END, the ENDs); this file appends the records.
  * Bodies are built in one scratch arena (sized once for the largest group of
  * records) that is reused after each checkpoint.
  */
@@ -28,7 +30,7 @@ static const uint8_t optional_body[12] = { 0, 0, 0, 1, 'x', 's', 'r', '-', 'g', 
 
 struct gen_out {
     const struct xsri_gen *g;
-    struct xsr_writer *w;
+    struct xsr_builder *b;
     struct xsri_gen_mem *mem;
     uint8_t *arena;
     size_t arena_cap, arena_used;
@@ -48,12 +50,12 @@ static uint8_t *reserve(struct gen_out *s, size_t n)
 static int flush(struct gen_out *s)
 {
     s->arena_used = 0;
-    return xsr_writer_flush(s->w, s->err);
+    return xsr_builder_flush(s->b, s->err);
 }
 
 static int record(struct gen_out *s, uint32_t type, const uint8_t *body, size_t len)
 {
-    return xsr_writer_record(s->w, type, body, (uint32_t)len, s->err);
+    return xsr_builder_record(s->b, type, body, (uint32_t)len, s->err);
 }
 
 static int no_room(struct gen_out *s, const char *what)
@@ -83,37 +85,30 @@ static size_t arena_size(const struct xsri_gen *g)
     return stat > eoc ? stat : eoc;
 }
 
-static int write_outer_headers(struct gen_out *s)
+/* Opens the builder: the headers of every layer, the xl configuration. */
+static int open_stream(struct gen_out *s, struct xsr_chan *ch)
 {
     const struct xsri_gen *g = s->g;
-    int rc;
+    struct xsr_builder_opts bo = XSR_BUILDER_OPTS_INIT;
+    bo.format = g->o.wrap;
+    bo.version = g->o.version;
+    bo.order = g->o.order;
+    bo.domain = (struct xsr_dhdr){
+        .type = g->o.dom_type, .page_shift = XSR_PAGE_SHIFT,
+        .xen_major = XSRI_GEN_XEN_MAJOR, .xen_minor = g->xen_minor,
+    };
     if (g->o.wrap == XSR_LAYER_XL) {
         size_t len = xsri_gen_xl_config(g, NULL, 0);
         uint8_t *opt = reserve(s, len);
         if (!opt || xsri_gen_xl_config(g, opt, len) != len)
             return no_room(s, "the xl configuration");
-        struct xsr_xl_hdr h = {
-            .order = g->o.order,
-            .mandatory_flags = XSR_XL_FLAG_JSON | XSR_XL_FLAG_STREAMV2,
-            .optional_flags = 0,
-            .optional_data_len = (uint32_t)len,
-        };
-        rc = xsr_writer_xl_hdr(s->w, &h, opt, s->err);
-        if (rc < 0)
-            return rc;
+        bo.xl_mandatory_flags = XSR_XL_FLAG_JSON;
+        bo.xl_config = opt;
+        bo.xl_config_len = (uint32_t)len;
     }
-    if (g->o.wrap == XSR_LAYER_XL || g->o.wrap == XSR_LAYER_LIBXL) {
-        struct xsr_libxl_hdr h = {
-            .ident = XSR_LIBXL_IDENT,
-            .version = XSR_LIBXL_VERSION,
-            .options = g->o.order == XSR_BIG_ENDIAN ? XSR_LIBXL_OPT_BIG_ENDIAN : 0,
-        };
-        rc = xsr_writer_libxl_hdr(s->w, &h, s->err);
-        if (rc == 0)
-            rc = record(s, XSR_LIBXL_REC_LIBXC_CONTEXT, NULL, 0);
-        if (rc < 0)
-            return rc;
-    }
+    s->b = xsr_builder_new(ch, &bo, s->err);
+    if (!s->b)
+        return s->err && s->err->code ? s->err->code : XSR_ENOMEM;
     return 0;
 }
 
@@ -121,16 +116,7 @@ static int write_static_data(struct gen_out *s)
 {
     const struct xsri_gen *g = s->g;
     const enum xsr_byte_order o = g->o.order;
-    struct xsr_ihdr ih = xsr_ihdr_make(g->o.version, o);
-    struct xsr_dhdr dh = {
-        .type = g->o.dom_type, .page_shift = XSR_PAGE_SHIFT,
-        .xen_major = XSRI_GEN_XEN_MAJOR, .xen_minor = g->xen_minor,
-    };
-    int rc = xsr_writer_ihdr(s->w, &ih, s->err);
-    if (rc == 0)
-        rc = xsr_writer_dhdr(s->w, &dh, s->err);
-    if (rc < 0)
-        return rc;
+    int rc;
 
     if (g->pv) {
         struct xsr_pv_info pi = { .guest_width = (uint8_t)g->width, .pt_levels = (uint8_t)g->levels };
@@ -261,14 +247,15 @@ static int write_emulator(struct gen_out *s, unsigned ckpt)
     if (!b)
         return no_room(s, "EMULATOR_XENSTORE_DATA");
     xsri_gen_emu_xenstore(g, b, n);
-    int rc = record(s, XSR_LIBXL_REC_EMULATOR_XENSTORE_DATA, b, n);
+    int rc = xsr_builder_libxl_record(s->b, XSR_LIBXL_REC_EMULATOR_XENSTORE_DATA, b, (uint32_t)n,
+                                      s->err);
     if (rc < 0)
         return rc;
     n = xsri_gen_emu_context(g, ckpt, NULL, 0);
     if (!(b = reserve(s, n)))
         return no_room(s, "EMULATOR_CONTEXT");
     xsri_gen_emu_context(g, ckpt, b, n);
-    return record(s, XSR_LIBXL_REC_EMULATOR_CONTEXT, b, n);
+    return xsr_builder_libxl_record(s->b, XSR_LIBXL_REC_EMULATOR_CONTEXT, b, (uint32_t)n, s->err);
 }
 
 static int write_checkpoint(struct gen_out *s, unsigned k)
@@ -279,11 +266,11 @@ static int write_checkpoint(struct gen_out *s, unsigned k)
     int rc;
 
     for (unsigned p = first; p < first + np; p++)
-        if ((rc = xsri_gen_mem_pass(s->mem, s->w, p, false, s->err)) < 0)
+        if ((rc = xsri_gen_mem_pass(s->mem, s->b, p, false, s->err)) < 0)
             return rc;
     if (g->o.verify_pass) {
         if ((rc = record(s, XSR_REC_VERIFY, NULL, 0)) < 0 ||
-            (rc = xsri_gen_mem_pass(s->mem, s->w, 0, true, s->err)) < 0)
+            (rc = xsri_gen_mem_pass(s->mem, s->b, 0, true, s->err)) < 0)
             return rc;
     }
     if ((rc = write_end_of_checkpoint(s, k)) < 0)
@@ -292,36 +279,33 @@ static int write_checkpoint(struct gen_out *s, unsigned k)
     if (k == 0 && g->o.all_records &&
         (rc = record(s, XSR_GEN_OPTIONAL_REC_TYPE, optional_body, sizeof(optional_body))) < 0)
         return rc;
+    /* libxl: the emulator's state goes with each checkpoint (CHECKPOINT_END
+     * follows them, written by the builder) */
     if (g->o.checkpoints) {
-        if ((rc = record(s, XSR_REC_CHECKPOINT, NULL, 0)) < 0)
+        if ((rc = xsr_builder_checkpoint(s->b, s->err)) < 0)
             return rc;
-        if (libxl && ((rc = write_emulator(s, k)) < 0 ||
-                      (rc = record(s, XSR_LIBXL_REC_CHECKPOINT_END, NULL, 0)) < 0))
+        if (libxl && (rc = write_emulator(s, k)) < 0)
             return rc;
     }
     return flush(s);
 }
 
-static int write_image(struct gen_out *s)
+static int write_image(struct gen_out *s, struct xsr_chan *ch)
 {
     const struct xsri_gen *g = s->g;
     unsigned nck = g->o.checkpoints ? g->o.checkpoints : 1;
     int rc;
 
-    if ((rc = write_outer_headers(s)) < 0 || (rc = write_static_data(s)) < 0)
+    if ((rc = open_stream(s, ch)) < 0 || (rc = write_static_data(s)) < 0)
         return rc;
     for (unsigned k = 0; k < nck; k++)
         if ((rc = write_checkpoint(s, k)) < 0)
             return rc;
-    if ((rc = record(s, XSR_REC_END, NULL, 0)) < 0)
+    /* a plain libxl stream: the emulator's records after the libxc END */
+    if (g->o.wrap != XSR_LAYER_LIBXC && !g->o.checkpoints &&
+        ((rc = xsr_builder_libxc_end(s->b, s->err)) < 0 || (rc = write_emulator(s, 0)) < 0))
         return rc;
-    if (g->o.wrap != XSR_LAYER_LIBXC) {
-        if (!g->o.checkpoints && (rc = write_emulator(s, 0)) < 0)
-            return rc;
-        if ((rc = record(s, XSR_LIBXL_REC_END, NULL, 0)) < 0)
-            return rc;
-    }
-    return flush(s);
+    return xsr_builder_end(s->b, s->err);
 }
 
 int xsr_gen_write(const struct xsr_gen_opts *o, struct xsr_chan *ch, struct xsr_error *err)
@@ -343,14 +327,9 @@ int xsr_gen_write(const struct xsr_gen_opts *o, struct xsr_chan *ch, struct xsr_
                    : XSR_ENOMEM;
         goto out;
     }
-    s.w = xsr_writer_new(ch, 0, err);
-    if (!s.w) {
-        rc = err && err->code ? err->code : XSR_ENOMEM;
-        goto out;
-    }
-    rc = write_image(&s);
+    rc = write_image(&s, ch);
     /* a failed write already set err: free without overwriting it */
-    int frc = xsr_writer_free(s.w, rc < 0 ? NULL : err);
+    int frc = xsr_builder_free(s.b, rc < 0 ? NULL : err);
     if (rc == 0)
         rc = frc;
 out:
