@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libxsr.so as a program linking it sees it: public symbols carry the version
+ * node XSR_1.0, internal ones (xsri_) are not exported, and xsr.pc lists only
+ * the libraries libxsr really uses.
+ */
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static void *open_lib(void)
+{
+    const char *path = getenv("XSR_LIBXSR_SO");
+    if (!path)
+        fail_msg("XSR_LIBXSR_SO is not set (run through meson test)");
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        fail_msg("dlopen %s: %s", path, dlerror());
+    return h;
+}
+
+static void test_version_node(void **state)
+{
+    (void)state;
+    void *h = open_lib();
+    static const char *const names[] = { "xsr_version", "xsr_error_format", "xsr_walker_new",
+                                         "xsr_builder_new", "xsr_gen_write" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!dlvsym(h, names[i], "XSR_1.0"))
+            fail_msg("%s is not exported as %s@XSR_1.0", names[i], names[i]);
+    }
+    assert_null(dlvsym(h, "xsr_version", "XSR_0.0"));
+    dlclose(h);
+}
+
+static void test_internal_symbols_hidden(void **state)
+{
+    (void)state;
+    void *h = open_lib();
+    assert_null(dlsym(h, "xsri_opts_load"));
+    assert_null(dlsym(h, "xsri_stream_fail"));
+    dlclose(h);
+}
+
+static char *read_pc(void)
+{
+    const char *path = getenv("XSR_PC");
+    if (!path)
+        fail_msg("XSR_PC is not set (run through meson test)");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* libxsr reads and writes streams uncompressed: it does not link libzstd
+ * (only the tests do, for the compressed fixtures). */
+static void test_pc_without_zstd(void **state)
+{
+    (void)state;
+    const char *pc = read_pc();
+    assert_non_null(strstr(pc, "Name: xsr"));
+    assert_non_null(strstr(pc, "json-c"));
+    if (strstr(pc, "zstd"))
+        fail_msg("xsr.pc lists zstd:\n%s", pc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version_node),
+        cmocka_unit_test(test_internal_symbols_hidden),
+        cmocka_unit_test(test_pc_without_zstd),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
