@@ -17,6 +17,8 @@
 #include <xsr/convert.h>
 #include <xsr/xsr.h>
 
+#include "xsr_testkit.h"
+
 static void print_mark(void *ctx, const char *what, uint64_t offset)
 {
     (void)ctx;

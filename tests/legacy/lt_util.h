@@ -9,6 +9,8 @@
 
 #include <xsr/xsr.h>
 
+#include "xsr_testkit.h"
+
 /* One header or record of a walked image. */
 struct lt_rec {
     enum xsr_event_kind kind;

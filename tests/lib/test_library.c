@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libxsr.so as a program linking it sees it: public symbols carry the version
- * node XSR_1.0, internal ones (xsri_) are not exported, and xsr.pc lists only
- * the libraries libxsr really uses.
+ * node XSR_1.0, internal ones (xsri_) and the test kit's are not there, and
+ * xsr.pc lists only the libraries libxsr really uses.
  */
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -45,6 +45,9 @@ static void test_internal_symbols_hidden(void **state)
     void *h = open_lib();
     assert_null(dlsym(h, "xsri_opts_load"));
     assert_null(dlsym(h, "xsri_stream_fail"));
+    /* the test kit is not part of the library */
+    assert_null(dlsym(h, "xsr_legacy_gen_write"));
+    assert_null(dlsym(h, "xsr_legacy_gen_opts_init"));
     dlclose(h);
 }
 

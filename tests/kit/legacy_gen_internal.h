@@ -13,7 +13,9 @@
 
 #include <xsr/convert.h>
 
-#include "convert_internal.h"
+#include "xsr_testkit.h"
+
+#include "convert/convert_internal.h"
 
 
 /* Where the PV page tables live (pfns), when page_tables is set. */

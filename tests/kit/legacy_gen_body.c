@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "legacy_gen.h"
+#include "legacy_gen_internal.h"
 
 #define COMP_CHUNK 10000u /* compressed data per -12 chunk: pages span chunks */
 

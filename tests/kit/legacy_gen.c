@@ -13,7 +13,7 @@
 #include <xsr/convert.h>
 #include <xsr/io.h>
 
-#include "legacy_gen.h"
+#include "legacy_gen_internal.h"
 
 #define OUT_BUF (1u << 20)
 
