@@ -22,8 +22,14 @@ extern "C" {
 
 struct xsr_chan;
 
-/* Operations of a custom channel; unsupported ones may be NULL. */
+/*
+ * Operations of a custom channel; unsupported ones may be NULL.  version is
+ * XSR_CHAN_OPS_VERSION of the header the caller was built with (a later
+ * version may append operations; older tables keep working).
+ */
+#define XSR_CHAN_OPS_VERSION 1u
 struct xsr_chan_ops {
+    unsigned int version;
     /* Read up to n bytes; return bytes read (0 = EOF) or -1 with errno. */
     ssize_t (*read)(void *ctx, void *buf, size_t n);
     /* Write up to the iovec total; return bytes written or -1 with errno. */
@@ -34,6 +40,7 @@ struct xsr_chan_ops {
     int64_t (*size)(void *ctx);
     void (*close)(void *ctx);
 };
+#define XSR_CHAN_OPS_INIT { .version = XSR_CHAN_OPS_VERSION }
 
 /* ---- constructors (all return NULL and fill err on failure) ---- */
 
@@ -63,7 +70,8 @@ struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr
 /* Open path for writing (create/truncate, mode 0644); "-" is stdout. */
 struct xsr_chan *xsr_chan_open_write(const char *path, struct xsr_error *err);
 
-/* A channel over user operations. ctx is passed to every op. */
+/* A channel over user operations. ctx is passed to every op.  An ops
+ * version this library does not know is refused (XSR_EINVAL). */
 struct xsr_chan *xsr_chan_custom(const struct xsr_chan_ops *ops, void *ctx, bool readable,
                                  struct xsr_error *err);
 

@@ -66,6 +66,13 @@ struct xsr_chan *xsr_chan_custom(const struct xsr_chan_ops *ops, void *ctx, bool
         xsri_io_fail(err, XSR_EINVAL, "a custom channel needs an operations table");
         return NULL;
     }
+    if (ops->version == 0 || ops->version > XSR_CHAN_OPS_VERSION) {
+        xsri_io_fail(err, XSR_EINVAL,
+                     "the custom channel's operations have version %u, which this library "
+                     "does not know (1 to %u): set .version = XSR_CHAN_OPS_VERSION",
+                     ops->version, XSR_CHAN_OPS_VERSION);
+        return NULL;
+    }
     if (readable && !ops->read && !ops->view) {
         xsri_io_fail(err, XSR_EINVAL, "a readable custom channel needs a read or a view operation");
         return NULL;

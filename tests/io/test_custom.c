@@ -36,7 +36,7 @@ static void test_view_only_unknown_size(void **state)
 {
     (void)state;
     struct src s = { 250, 0 };
-    const struct xsr_chan_ops ops = { .view = src_view, .close = src_close };
+    const struct xsr_chan_ops ops = { .version = XSR_CHAN_OPS_VERSION, .view = src_view, .close = src_close };
     struct xsr_error err;
     struct xsr_chan *ch = xsr_chan_custom(&ops, &s, true, &err);
     assert_non_null(ch);
@@ -82,7 +82,7 @@ static void test_writer(void **state)
 {
     (void)state;
     struct sink k = { .len = 0 };
-    const struct xsr_chan_ops ops = { .writev = sink_writev };
+    const struct xsr_chan_ops ops = { .version = XSR_CHAN_OPS_VERSION, .writev = sink_writev };
     struct xsr_error err;
     struct xsr_chan *ch = xsr_chan_custom(&ops, &k, false, &err);
     assert_non_null(ch);
@@ -98,12 +98,43 @@ static void test_missing_ops(void **state)
 {
     (void)state;
     struct xsr_error err;
-    const struct xsr_chan_ops none = { 0 };
+    const struct xsr_chan_ops none = XSR_CHAN_OPS_INIT;
     assert_null(xsr_chan_custom(&none, NULL, true, &err));
     assert_int_equal(err.code, XSR_EINVAL);
+    assert_non_null(strstr(err.message, "read or a view"));
     assert_null(xsr_chan_custom(&none, NULL, false, &err));
     assert_int_equal(err.code, XSR_EINVAL);
+    assert_non_null(strstr(err.message, "writev"));
     assert_null(xsr_chan_custom(NULL, NULL, false, &err));
+}
+
+static ssize_t null_writev(void *ctx, const struct iovec *iov, int iovcnt)
+{
+    (void)ctx;
+    ssize_t n = 0;
+    for (int i = 0; i < iovcnt; i++)
+        n += (ssize_t)iov[i].iov_len;
+    return n;
+}
+
+/* The version of the operations table: unset or unknown is refused with a
+ * message that says what to do; the current one works. */
+static void test_ops_version(void **state)
+{
+    (void)state;
+    struct xsr_error err;
+    struct xsr_chan_ops ops = { .writev = null_writev }; /* no version */
+    assert_null(xsr_chan_custom(&ops, NULL, false, &err));
+    assert_int_equal(err.code, XSR_EINVAL);
+    assert_non_null(strstr(err.message, "XSR_CHAN_OPS_VERSION"));
+    ops.version = XSR_CHAN_OPS_VERSION + 1;
+    assert_null(xsr_chan_custom(&ops, NULL, false, &err));
+    assert_non_null(strstr(err.message, "version 2"));
+    ops.version = XSR_CHAN_OPS_VERSION;
+    struct xsr_chan *ch = xsr_chan_custom(&ops, NULL, false, &err);
+    assert_non_null(ch);
+    assert_int_equal(xsr_chan_write(ch, "abc", 3, &err), 0);
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
 }
 
 /* A source that gives 5 bytes, then fails with the errno in ctx. */
@@ -128,7 +159,7 @@ static ssize_t failing_read(void *ctx, void *buf, size_t n)
 static void test_read_failure_code_without_error_object(void **state)
 {
     (void)state;
-    const struct xsr_chan_ops ops = { .read = failing_read };
+    const struct xsr_chan_ops ops = { .version = XSR_CHAN_OPS_VERSION, .read = failing_read };
     static const int errnums[] = { ENOMEM, EIO };
     static const int codes[] = { XSR_ENOMEM, XSR_EIO };
     for (size_t i = 0; i < 2; i++) {
@@ -160,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_view_only_unknown_size),
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_missing_ops),
+        cmocka_unit_test(test_ops_version),
         cmocka_unit_test(test_read_failure_code_without_error_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,7 +34,7 @@ static ssize_t probe_read(void *ctx, void *buf, size_t n)
     return (ssize_t)n;
 }
 
-static const struct xsr_chan_ops probe_ops = { .read = probe_read };
+static const struct xsr_chan_ops probe_ops = { .version = XSR_CHAN_OPS_VERSION, .read = probe_read };
 
 static struct xsr_chan *fault_over_probe(struct probe *p, size_t max_io, unsigned eintr,
                                          uint64_t fail_after, int fail_errno)
@@ -207,7 +207,7 @@ static void count_close(void *ctx)
 static void test_inner_closed_on_failure(void **state)
 {
     (void)state;
-    static const struct xsr_chan_ops ops = { .read = probe_read, .close = count_close };
+    static const struct xsr_chan_ops ops = { .version = XSR_CHAN_OPS_VERSION, .read = probe_read, .close = count_close };
     struct probe p;
     memset(&p, 0, sizeof(p));
     struct xsr_error err;

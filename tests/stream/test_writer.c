@@ -129,7 +129,7 @@ static void test_large_body_not_copied(void **state)
     (void)state;
     static struct spy spy;
     memset(&spy, 0, sizeof(spy));
-    const struct xsr_chan_ops ops = { .writev = spy_writev };
+    const struct xsr_chan_ops ops = { .version = XSR_CHAN_OPS_VERSION, .writev = spy_writev };
     struct xsr_chan *ch = xsr_chan_custom(&ops, &spy, false, NULL);
     struct xsr_writer *w = xsr_writer_new(ch, 1024, NULL);
     struct xsr_error err;
