@@ -67,6 +67,9 @@ struct xsr_domain_info {
     uint32_t xen_major, xen_minor; /* hypervisor version, for the domain header */
     bool paused;
     bool dying;               /* destroyed or being destroyed */
+    uint64_t compat_m2p_mfn0; /* 32-bit PV: first frame of the compat M2P, which an L2's
+                               * slot 428 maps when slots 428..511 are Xen's; else
+                               * XSR_INVALID_FRAME */
 };
 #define XSR_DOMAIN_INFO_INIT { .version = XSR_DOMAIN_INFO_VERSION }
 

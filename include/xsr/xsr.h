@@ -13,6 +13,7 @@
 #include <xsr/convert.h>
 #include <xsr/analyze.h>
 #include <xsr/domain.h>
+#include <xsr/sim.h>
 
 #ifdef __cplusplus
 extern "C" {
