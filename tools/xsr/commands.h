@@ -17,5 +17,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_convert_legacy(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif

@@ -36,6 +36,7 @@ static const struct command commands[] = {
     { "map", cmd_map, "draw guest memory as an SVG map" },
     { "convert", cmd_convert, "rewrite an image to libxc stream version 2, 3 or 4" },
     { "convert-legacy", cmd_convert_legacy, "convert a legacy (Xen <= 4.5) image to stream v3/v4" },
+    { "sim", cmd_sim, "create, show, compare and run simulated domains" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
