@@ -182,6 +182,7 @@ uint64_t xsr_writer_offset(const struct xsr_writer *w); /* bytes emitted, queued
  *                              libxl CHECKPOINT_END first
  *   xsr_builder_libxc_end      libxc END; libxl records follow (emulator...)
  *   xsr_builder_end            every END still missing, then a flush
+ *   [xsr_builder_trailing]     bytes after the stream, if a producer must
  *
  * Bytes go through a struct xsr_writer: small pieces are batched, page data
  * given as iovecs is written with writev and never copied.
@@ -201,6 +202,10 @@ struct xsr_builder_opts {
     /* libxl layer: option bits besides the byte order (e.g. XSR_LIBXL_OPT_LEGACY) */
     uint32_t libxl_options;
     size_t batch;               /* bytes gathered per write (0 = the writer's default) */
+    /* The xl header in xl_order rather than order (a converter keeping the
+     * byte order of its input's xl header). */
+    bool xl_own_order;
+    enum xsr_byte_order xl_order;
 };
 #define XSR_BUILDER_OPTS_INIT \
     { .size = sizeof(struct xsr_builder_opts), .format = XSR_LAYER_LIBXC, .version = 3, \
@@ -243,6 +248,10 @@ int xsr_builder_libxc_end(struct xsr_builder *b, struct xsr_error *err);
 /* Every END still missing (libxc, then libxl), then flush.  Nothing can be
  * appended afterwards. */
 int xsr_builder_end(struct xsr_builder *b, struct xsr_error *err);
+/* Bytes after the end of the stream, written as given (what the walker
+ * reports as XSR_EV_TRAILING, e.g. a legacy device model behind a bare libxc
+ * stream converted from a legacy one).  Only once the stream has ended. */
+int xsr_builder_trailing(struct xsr_builder *b, const void *buf, size_t n, struct xsr_error *err);
 int xsr_builder_flush(struct xsr_builder *b, struct xsr_error *err);
 uint64_t xsr_builder_offset(const struct xsr_builder *b); /* bytes emitted, queued included */
 uint64_t xsr_builder_records(const struct xsr_builder *b); /* libxc records, ENDs included */

@@ -43,8 +43,10 @@ static int check_opts(const struct xsr_builder_opts *o, struct xsr_error *err)
         return xsri_stream_fail(err, XSR_EINVAL,
                                 "libxc stream version %" PRIu32 " is not one of %u to %u",
                                 o->version, XSR_VERSION_MIN, XSR_VERSION_MAX);
-    if (o->order != XSR_LITTLE_ENDIAN && o->order != XSR_BIG_ENDIAN)
-        return xsri_stream_fail(err, XSR_EINVAL, "unknown byte order %d", (int)o->order);
+    if ((o->order != XSR_LITTLE_ENDIAN && o->order != XSR_BIG_ENDIAN) ||
+        (o->xl_own_order && o->xl_order != XSR_LITTLE_ENDIAN && o->xl_order != XSR_BIG_ENDIAN))
+        return xsri_stream_fail(err, XSR_EINVAL, "unknown byte order %d",
+                                (int)(o->xl_own_order ? o->xl_order : o->order));
     if (o->xl_config_len && !o->xl_config)
         return xsri_stream_fail(err, XSR_EINVAL,
                                 "%" PRIu32 " bytes of xl optional data announced but none given",
@@ -61,7 +63,7 @@ static int write_headers(struct xsr_builder *b, const struct xsr_builder_opts *o
     int rc = 0;
     if (o->format == XSR_LAYER_XL) {
         struct xsr_xl_hdr h = {
-            .order = o->order,
+            .order = o->xl_own_order ? o->xl_order : o->order,
             .mandatory_flags = o->xl_mandatory_flags | XSR_XL_FLAG_STREAMV2,
             .optional_flags = o->xl_optional_flags,
             .optional_data_len = o->xl_config_len,
@@ -306,4 +308,14 @@ int xsr_builder_end(struct xsr_builder *b, struct xsr_error *err)
             b->st = B_ENDED;
     }
     return rc == 0 ? xsr_writer_flush(b->w, err) : rc;
+}
+
+int xsr_builder_trailing(struct xsr_builder *b, const void *buf, size_t n, struct xsr_error *err)
+{
+    if (!b)
+        return xsri_stream_fail(err, XSR_EINVAL, "no stream builder given");
+    if (b->st != B_ENDED)
+        return xsri_stream_fail(err, XSR_ESTATE,
+                                "trailing bytes follow the end of the stream, which has not ended");
+    return xsr_writer_raw(b->w, buf, n, err);
 }

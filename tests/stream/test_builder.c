@@ -217,6 +217,38 @@ static void test_end_after_checkpoint(void **state)
     xsr_chan_close(t.ch, NULL);
 }
 
+/* Bytes after the END of a bare libxc stream: written as given, walked as
+ * trailing data. */
+static void test_trailing(void **state)
+{
+    (void)state;
+    struct xsr_builder_opts o = opts_for(XSR_LAYER_LIBXC, 3, XSR_LITTLE_ENDIAN);
+    struct built t;
+    struct xsr_error err;
+    start(&t, &o);
+    rec(&t, XSR_REC_HVM_CONTEXT, 13);
+    assert_int_equal(xsr_builder_libxc_end(t.b, &err), 0); /* bare libxc: the end */
+    assert_int_equal(xsr_builder_end(t.b, &err), XSR_ESTATE);
+    assert_int_equal(xsr_builder_trailing(t.b, "DeviceModel", 11, &err), 0);
+    assert_int_equal(xsr_builder_free(t.b, &err), 0);
+    size_t len;
+    const uint8_t *d = xsr_chan_mem_data(t.ch, &len);
+    assert_int_equal(len, XSR_IHDR_SIZE + XSR_DHDR_SIZE + 8 + 16 + 8 + 11);
+    assert_memory_equal(d + len - 11, "DeviceModel", 11);
+    struct xsr_chan *in = xsr_chan_mem_reader(d, len, NULL);
+    struct xsr_walker *w = xsr_walker_new(in, NULL, &err);
+    struct xsr_event ev;
+    int rc, trailing = 0;
+    while ((rc = xsr_walker_next(w, &ev, &err)) == 1)
+        if (ev.kind == XSR_EV_TRAILING)
+            trailing += (int)ev.raw_len;
+    assert_int_equal(rc, 0);
+    assert_int_equal(trailing, 11);
+    xsr_walker_free(w);
+    xsr_chan_close(in, NULL);
+    xsr_chan_close(t.ch, NULL);
+}
+
 static void test_page_data(void **state)
 {
     (void)state;
@@ -274,7 +306,9 @@ static void test_refusals(void **state)
     assert_int_equal(xsr_builder_libxl_record(t.b, XSR_LIBXL_REC_CHECKPOINT_END, NULL, 0, &err),
                      XSR_EINVAL);
     assert_int_equal(xsr_builder_libxl_record(t.b, XSR_LIBXL_REC_END, NULL, 0, &err), XSR_EINVAL);
+    assert_int_equal(xsr_builder_trailing(t.b, "x", 1, &err), XSR_ESTATE);
     assert_int_equal(xsr_builder_libxc_end(t.b, &err), 0);
+    assert_int_equal(xsr_builder_trailing(t.b, "x", 1, &err), XSR_ESTATE);
     assert_int_equal(xsr_builder_record(t.b, XSR_REC_HVM_CONTEXT, "x", 1, &err), XSR_ESTATE);
     assert_int_equal(xsr_builder_checkpoint(t.b, &err), XSR_ESTATE);
     assert_int_equal(xsr_builder_end(t.b, &err), 0);
@@ -348,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_checkpointed),
         cmocka_unit_test(test_libxc_checkpoints),
         cmocka_unit_test(test_end_after_checkpoint),
+        cmocka_unit_test(test_trailing),
         cmocka_unit_test(test_page_data),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_opts_size),
