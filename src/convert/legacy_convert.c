@@ -127,8 +127,7 @@ static int xl_header(struct xsri_conv *c, bool *present)
     /* Decide the output format now: it is the first thing written. */
     if (c->out.libxl) {
         /* What follows is now a libxl stream. */
-        h.mandatory_flags |= XSR_XL_FLAG_STREAMV2;
-        return xsr_writer_xl_hdr(c->out.w, &h, p, c->err);
+        return xsri_lout_xl(&c->out, &h, p);
     }
     c->info->xl_header_dropped = true;
     return 0;
@@ -284,31 +283,30 @@ static int ext_info(struct xsri_conv *c)
 static int p2m_frames(struct xsri_conv *c)
 {
     uint64_t fpp = XSR_PAGE_SIZE / c->gw, n = (c->p2m_size - 1) / fpp + 1;
-    uint64_t body = XSR_P2M_FRAMES_HDR_SIZE + 8 * n;
-    uint8_t buf[8 * 512];
-    int rc;
+    uint64_t len = XSR_P2M_FRAMES_HDR_SIZE + 8 * n;
+    int rc = 0;
 
-    if (body > XSR_REC_LENGTH_MAX)
+    if (len > XSR_REC_LENGTH_MAX)
         return xsri_lc_fail(c, xsri_lin_off(&c->in), XSR_ELIMIT,
                     "the P2M frame list of %" PRIu64 " entries does not fit in one record", n);
-    struct xsr_rhdr rh = { XSR_REC_X86_PV_P2M_FRAMES, (uint32_t)body };
-    xsr_rhdr_encode(&rh, XSR_LITTLE_ENDIAN, buf);
-    xsr_st32(buf + 8, 0, XSR_LITTLE_ENDIAN);
-    xsr_st32(buf + 12, (uint32_t)(c->p2m_size - 1), XSR_LITTLE_ENDIAN);
-    rc = xsr_writer_raw(c->out.w, buf, 16, c->err);
+    uint8_t *body = malloc((size_t)len);
+    if (!body)
+        return xsr_error_set(c->err, XSR_ENOMEM, "out of memory for a P2M frame list of %"
+                             PRIu64 " entries", n);
+    xsr_st32(body, 0, XSR_LITTLE_ENDIAN);
+    xsr_st32(body + 4, (uint32_t)(c->p2m_size - 1), XSR_LITTLE_ENDIAN);
     for (uint64_t done = 0; rc == 0 && done < n;) {
         size_t k = n - done < 512 ? (size_t)(n - done) : 512;
         const uint8_t *p;
         rc = xsri_lin_get(&c->in, k * c->ulong, &p, "P2M frame list");
-        if (rc < 0)
-            return rc;
-        for (size_t i = 0; i < k; i++)
-            xsr_st64(buf + 8 * i, xsri_lc_ld_ulong(c, p + i * c->ulong), XSR_LITTLE_ENDIAN);
-        rc = xsr_writer_raw(c->out.w, buf, 8 * k, c->err);
+        for (size_t i = 0; rc == 0 && i < k; i++)
+            xsr_st64(body + XSR_P2M_FRAMES_HDR_SIZE + 8 * (done + i),
+                     xsri_lc_ld_ulong(c, p + i * c->ulong), XSR_LITTLE_ENDIAN);
         done += k;
     }
     if (rc == 0)
-        c->out.records++;
+        rc = xsri_lout_record(&c->out, XSR_REC_X86_PV_P2M_FRAMES, body, (uint32_t)len);
+    free(body);
     return rc;
 }
 
@@ -374,23 +372,21 @@ static int end_image(struct xsri_conv *c, bool *more)
                              c->xs_len, true);
     if (rc == 0 && c->out.libxl && c->have_dm)
         rc = xsri_lout_libxl(&c->out, XSR_LIBXL_REC_EMULATOR_CONTEXT, c->dm, c->dm_len, true);
-    if (rc == 0 && c->out.libxl && c->checkpointed)
-        rc = xsri_lout_libxl(&c->out, XSR_LIBXL_REC_CHECKPOINT_END, NULL, 0, false);
+    /* (the builder closes a checkpoint's libxl records with CHECKPOINT_END) */
     if (rc == 0 && !c->out.libxl && c->have_dm) {
         /* A bare libxc stream: the device model follows the END as it
          * did in the legacy stream. */
         uint8_t len[4];
         xsr_st32(len, c->dm_len, XSR_LITTLE_ENDIAN);
-        rc = xsr_writer_raw(c->out.w, XSR_LEGACY_DM_SIG, XSR_LEGACY_DM_SIG_SIZE, c->err);
+        rc = xsri_lout_trailing(&c->out, XSR_LEGACY_DM_SIG, XSR_LEGACY_DM_SIG_SIZE);
         if (rc == 0)
-            rc = xsr_writer_raw(c->out.w, len, 4, c->err);
+            rc = xsri_lout_trailing(&c->out, len, 4);
         if (rc == 0)
-            rc = xsr_writer_raw(c->out.w, c->dm, c->dm_len, c->err);
+            rc = xsri_lout_trailing(&c->out, c->dm, c->dm_len);
     }
-    if (rc == 0 && final && c->checkpointed)
-        rc = xsri_lout_record(&c->out, XSR_REC_END, NULL, 0);
-    if (rc == 0 && final && c->out.libxl)
-        rc = xsri_lout_libxl(&c->out, XSR_LIBXL_REC_END, NULL, 0, false);
+    /* the ENDs still missing: libxc (checkpointed), libxl */
+    if (rc == 0 && final && (c->checkpointed || c->out.libxl))
+        rc = xsri_lout_end(&c->out);
     *more = !final;
     return rc;
 }
@@ -483,27 +479,25 @@ int xsr_convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct x
     c->in.progress_ctx = o->progress_ctx;
     c->out.err = err;
     c->out.version = o->version ? o->version : 3;
-    c->out.w = xsr_writer_new(out, 0, err);
-    rc = c->out.w ? 0 : XSR_ENOMEM;
-    if (rc == 0) {
-        /* Output format: libxl when asked, or by default when an xl header
-         * comes first (xl needs a libxl stream behind its header). */
-        if (o->format != XSR_LAYER_NONE) {
-            c->out.libxl = o->format == XSR_LAYER_LIBXL;
-        } else if (o->xl != XSR_LEGACY_XL_ABSENT) {
-            const uint8_t *p;
-            size_t got;
-            rc = xsri_lin_peek(&c->in, XSR_XL_MAGIC_SIZE, &p, &got);
-            c->out.libxl = rc == 0 && got == XSR_XL_MAGIC_SIZE &&
-                           memcmp(p, xsr_xl_magic, XSR_XL_MAGIC_SIZE) == 0;
-        }
+    c->out.ch = out;
+    rc = 0;
+    /* Output format: libxl when asked, or by default when an xl header
+     * comes first (xl needs a libxl stream behind its header). */
+    if (o->format != XSR_LAYER_NONE) {
+        c->out.libxl = o->format == XSR_LAYER_LIBXL;
+    } else if (o->xl != XSR_LEGACY_XL_ABSENT) {
+        const uint8_t *p;
+        size_t got;
+        rc = xsri_lin_peek(&c->in, XSR_XL_MAGIC_SIZE, &p, &got);
+        c->out.libxl = rc == 0 && got == XSR_XL_MAGIC_SIZE &&
+                       memcmp(p, xsr_xl_magic, XSR_XL_MAGIC_SIZE) == 0;
     }
     if (rc == 0)
         rc = convert(c);
-    if (c->out.w) {
-        int frc = rc == 0 ? xsr_writer_flush(c->out.w, err) : 0;
-        info->out_bytes = xsr_writer_offset(c->out.w);
-        xsr_writer_free(c->out.w, NULL);
+    if (c->out.b) {
+        int frc = rc == 0 ? xsr_builder_flush(c->out.b, err) : 0;
+        info->out_bytes = xsr_builder_offset(c->out.b);
+        xsr_builder_free(c->out.b, NULL);
         if (rc == 0)
             rc = frc;
     }

@@ -67,8 +67,12 @@ int xsri_lin_fail(struct xsri_lin *in, uint64_t offset, int code, const char *fm
  * shared info arrives, which the legacy tail sends last).
  */
 struct xsri_lout {
-    struct xsr_writer *w;
+    struct xsr_chan *ch;
+    struct xsr_builder *b;           /* from xsri_lout_headers on */
     struct xsr_error *err;
+    bool xl;                         /* an xl header goes in front (libxl output) */
+    struct xsr_xl_hdr xl_hdr;
+    uint8_t *xl_data;                /* its optional data, kept until the headers */
     uint32_t version;
     bool libxl;
     bool pv;
@@ -79,9 +83,11 @@ struct xsri_lout {
     bool context_written;            /* v4: this checkpoint's DOMAIN_CONTEXT */
     uint8_t *held;                   /* v4 PV: framed vCPU records */
     size_t held_len, held_cap;
-    uint64_t records;
 };
 
+/* Keep the input's xl header (and a copy of its optional data) for the output. */
+int xsri_lout_xl(struct xsri_lout *o, const struct xsr_xl_hdr *h, const uint8_t *data);
+/* The headers of every layer (the stream builder starts here). */
 int xsri_lout_headers(struct xsri_lout *o, uint32_t dom_type);
 int xsri_lout_record(struct xsri_lout *o, uint32_t type, const void *body, uint32_t len);
 int xsri_lout_pv_info(struct xsri_lout *o, unsigned guest_width, unsigned levels);
@@ -96,11 +102,16 @@ int xsri_lout_shared_info(struct xsri_lout *o, const uint8_t page[XSR_SHARED_INF
                           uint64_t in_offset);
 /* HVM_PARAMS from count (index, value) pairs. */
 int xsri_lout_hvm_params(struct xsri_lout *o, const uint64_t *pairs, uint32_t count);
-/* END (final) or CHECKPOINT. */
+/* The libxc END (final) or a CHECKPOINT. */
 int xsri_lout_end_image(struct xsri_lout *o, bool final);
-/* libxl records (emulator id 0: converted from legacy). */
+/* libxl records (emulator id 0: converted from legacy); the builder writes
+ * CHECKPOINT_END and END. */
 int xsri_lout_libxl(struct xsri_lout *o, uint32_t type, const uint8_t *data, size_t len,
                     bool emulator);
+/* Every END still missing (libxl output). */
+int xsri_lout_end(struct xsri_lout *o);
+/* Bytes after the END of a bare libxc output. */
+int xsri_lout_trailing(struct xsri_lout *o, const void *buf, size_t n);
 void xsri_lout_fini(struct xsri_lout *o);
 
 /* --------------------------------------------------------------- Remus */

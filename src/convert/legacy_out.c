@@ -8,39 +8,56 @@
 
 #define HELD_MAX (256u << 20) /* vCPU records held for a v4 DOMAIN_CONTEXT */
 
+static int no_builder(struct xsri_lout *o)
+{
+    return xsr_error_set(o->err, XSR_ESTATE, "a record before the stream's headers");
+}
+
 int xsri_lout_record(struct xsri_lout *o, uint32_t type, const void *body, uint32_t len)
 {
-    int rc = xsr_writer_record(o->w, type, body, len, o->err);
-    if (rc == 0)
-        o->records++;
-    return rc;
+    return o->b ? xsr_builder_record(o->b, type, body, len, o->err) : no_builder(o);
+}
+
+int xsri_lout_xl(struct xsri_lout *o, const struct xsr_xl_hdr *h, const uint8_t *data)
+{
+    free(o->xl_data);
+    o->xl_data = malloc(h->optional_data_len ? h->optional_data_len : 1);
+    if (!o->xl_data)
+        return xsr_error_set(o->err, XSR_ENOMEM, "out of memory for %" PRIu32
+                             " bytes of xl optional data", h->optional_data_len);
+    memcpy(o->xl_data, data, h->optional_data_len);
+    o->xl_hdr = *h;
+    o->xl = true;
+    return 0;
 }
 
 int xsri_lout_headers(struct xsri_lout *o, uint32_t dom_type)
 {
-    struct xsr_ihdr ih = xsr_ihdr_make(o->version, XSR_LITTLE_ENDIAN);
-    struct xsr_dhdr dh = {
-        .type = dom_type, .page_shift = XSR_PAGE_SHIFT, .reserved = 0,
-        .xen_major = 0, .xen_minor = XSR_LEGACY_CONVERTER_VERSION,
-    };
-    int rc = 0;
+    struct xsr_builder_opts bo = XSR_BUILDER_OPTS_INIT;
 
     o->xen_major = 0;
     o->xen_minor = XSR_LEGACY_CONVERTER_VERSION;
-    if (o->libxl) {
-        struct xsr_libxl_hdr lh = {
-            .ident = XSR_LIBXL_IDENT, .version = XSR_LIBXL_VERSION,
-            .options = XSR_LIBXL_OPT_LEGACY, /* little-endian, converted from legacy */
-        };
-        rc = xsr_writer_libxl_hdr(o->w, &lh, o->err);
-        if (rc == 0)
-            rc = xsr_writer_record(o->w, XSR_LIBXL_REC_LIBXC_CONTEXT, NULL, 0, o->err);
+    bo.format = o->libxl ? (o->xl ? XSR_LAYER_XL : XSR_LAYER_LIBXL) : XSR_LAYER_LIBXC;
+    bo.version = o->version;
+    bo.order = XSR_LITTLE_ENDIAN;
+    bo.domain = (struct xsr_dhdr){
+        .type = dom_type, .page_shift = XSR_PAGE_SHIFT,
+        .xen_major = o->xen_major, .xen_minor = o->xen_minor,
+    };
+    if (o->xl) {
+        /* the input's xl header, in its byte order, says a libxl stream follows */
+        bo.xl_own_order = true;
+        bo.xl_order = o->xl_hdr.order;
+        bo.xl_mandatory_flags = o->xl_hdr.mandatory_flags;
+        bo.xl_optional_flags = o->xl_hdr.optional_flags;
+        bo.xl_config = o->xl_data;
+        bo.xl_config_len = o->xl_hdr.optional_data_len;
     }
-    if (rc == 0)
-        rc = xsr_writer_ihdr(o->w, &ih, o->err);
-    if (rc == 0)
-        rc = xsr_writer_dhdr(o->w, &dh, o->err);
-    return rc;
+    bo.libxl_options = XSR_LIBXL_OPT_LEGACY; /* little-endian, converted from legacy */
+    o->b = xsr_builder_new(o->ch, &bo, o->err);
+    free(o->xl_data);
+    o->xl_data = NULL;
+    return o->b ? 0 : (o->err && o->err->code ? o->err->code : XSR_ENOMEM);
 }
 
 int xsri_lout_pv_info(struct xsri_lout *o, unsigned guest_width, unsigned levels)
@@ -56,22 +73,12 @@ int xsri_lout_pv_info(struct xsri_lout *o, unsigned guest_width, unsigned levels
 int xsri_lout_page_data(struct xsri_lout *o, uint32_t count, const uint64_t *words,
                         const uint8_t *data, size_t data_len)
 {
-    uint8_t hdr[XSR_PAGE_DATA_HDR_SIZE + 8 * XSR_LEGACY_MAX_BATCH];
-    struct iovec iov[2];
-
     if (count > XSR_LEGACY_MAX_BATCH)
         return xsr_error_set(o->err, XSR_EINVAL, "a batch of %" PRIu32 " pages", count);
-    xsr_page_data_encode_hdr(count, XSR_LITTLE_ENDIAN, hdr);
-    for (uint32_t i = 0; i < count; i++)
-        xsr_st64(hdr + XSR_PAGE_DATA_HDR_SIZE + 8 * (size_t)i, words[i], XSR_LITTLE_ENDIAN);
-    iov[0].iov_base = hdr;
-    iov[0].iov_len = XSR_PAGE_DATA_HDR_SIZE + 8 * (size_t)count;
-    iov[1].iov_base = (void *)(uintptr_t)data;
-    iov[1].iov_len = data_len;
-    int rc = xsr_writer_record_iov(o->w, XSR_REC_PAGE_DATA, iov, data_len ? 2 : 1, o->err);
-    if (rc == 0)
-        o->records++;
-    return rc;
+    if (!o->b)
+        return no_builder(o);
+    struct iovec pages = { .iov_base = (void *)(uintptr_t)data, .iov_len = data_len };
+    return xsr_builder_page_data(o->b, words, count, &pages, data_len ? 1 : 0, o->err);
 }
 
 static int write_context(struct xsri_lout *o, const uint8_t *shinfo)
@@ -115,12 +122,17 @@ int xsri_lout_end_of_memory(struct xsri_lout *o)
     return 0;
 }
 
+/* The held vCPU records, framed as they were queued, go out one by one. */
 static int flush_held(struct xsri_lout *o)
 {
     int rc = 0;
 
-    if (o->held_len)
-        rc = xsr_writer_raw(o->w, o->held, o->held_len, o->err);
+    for (size_t at = 0; rc == 0 && at < o->held_len;) {
+        struct xsr_rhdr rh;
+        xsr_rhdr_decode(o->held + at, XSR_LITTLE_ENDIAN, &rh);
+        rc = xsri_lout_record(o, rh.type, o->held + at + XSR_RHDR_SIZE, rh.length);
+        at += XSR_RHDR_SIZE + (size_t)xsr_rec_padded(rh.length);
+    }
     o->held_len = 0;
     return rc;
 }
@@ -129,7 +141,6 @@ int xsri_lout_vcpu(struct xsri_lout *o, uint32_t type, uint32_t vcpu, const uint
                    uint32_t len)
 {
     uint8_t hdr[XSR_VCPU_HDR_SIZE];
-    int rc;
 
     xsr_vcpu_hdr_encode(vcpu, XSR_LITTLE_ENDIAN, hdr);
     if (o->version >= 4 && o->pv && !o->context_written) {
@@ -157,17 +168,13 @@ int xsri_lout_vcpu(struct xsri_lout *o, uint32_t type, uint32_t vcpu, const uint
         memcpy(d + XSR_RHDR_SIZE + XSR_VCPU_HDR_SIZE, ctx, len);
         memset(d + XSR_RHDR_SIZE + body, 0, xsr_rec_pad(body));
         o->held_len += need;
-        o->records++;
         return 0;
     }
     struct iovec iov[2] = {
         { .iov_base = hdr, .iov_len = XSR_VCPU_HDR_SIZE },
         { .iov_base = (void *)(uintptr_t)ctx, .iov_len = len },
     };
-    rc = xsr_writer_record_iov(o->w, type, iov, 2, o->err);
-    if (rc == 0)
-        o->records++;
-    return rc;
+    return o->b ? xsr_builder_record_iov(o->b, type, iov, 2, o->err) : no_builder(o);
 }
 
 int xsri_lout_shared_info(struct xsri_lout *o, const uint8_t page[XSR_SHARED_INFO_SIZE],
@@ -206,10 +213,8 @@ int xsri_lout_hvm_params(struct xsri_lout *o, const uint64_t *pairs, uint32_t co
     for (uint32_t i = 0; i < 2 * count; i++)
         xsr_st64(body + 8 * (size_t)i, pairs[i], XSR_LITTLE_ENDIAN);
     struct iovec iov[2] = { { hdr, sizeof(hdr) }, { body, len } };
-    rc = xsr_writer_record_iov(o->w, XSR_REC_HVM_PARAMS, iov, 2, o->err);
+    rc = o->b ? xsr_builder_record_iov(o->b, XSR_REC_HVM_PARAMS, iov, 2, o->err) : no_builder(o);
     free(body);
-    if (rc == 0)
-        o->records++;
     return rc;
 }
 
@@ -221,8 +226,10 @@ int xsri_lout_end_image(struct xsri_lout *o, bool final)
         rc = write_context(o, NULL);
     if (rc == 0)
         rc = flush_held(o);
+    if (rc == 0 && !o->b)
+        rc = no_builder(o);
     if (rc == 0)
-        rc = xsri_lout_record(o, final ? XSR_REC_END : XSR_REC_CHECKPOINT, NULL, 0);
+        rc = final ? xsr_builder_libxc_end(o->b, o->err) : xsr_builder_checkpoint(o->b, o->err);
     o->have_tsc = false;
     o->context_written = false;
     return rc;
@@ -244,11 +251,23 @@ int xsri_lout_libxl(struct xsri_lout *o, uint32_t type, const uint8_t *data, siz
         iov[n].iov_base = (void *)(uintptr_t)data;
         iov[n++].iov_len = len;
     }
-    return xsr_writer_record_iov(o->w, type, iov, n, o->err);
+    return o->b ? xsr_builder_libxl_record_iov(o->b, type, iov, n, o->err) : no_builder(o);
+}
+
+int xsri_lout_end(struct xsri_lout *o)
+{
+    return o->b ? xsr_builder_end(o->b, o->err) : no_builder(o);
+}
+
+int xsri_lout_trailing(struct xsri_lout *o, const void *buf, size_t n)
+{
+    return o->b ? xsr_builder_trailing(o->b, buf, n, o->err) : no_builder(o);
 }
 
 void xsri_lout_fini(struct xsri_lout *o)
 {
+    free(o->xl_data);
+    o->xl_data = NULL;
     free(o->held);
     o->held = NULL;
     o->held_len = o->held_cap = 0;
