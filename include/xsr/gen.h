@@ -27,6 +27,7 @@ extern "C" {
 #endif
 
 struct xsr_gen_opts {
+    size_t size;               /* sizeof(struct xsr_gen_opts), set by xsr_gen_opts_init */
     uint32_t version;          /* 2, 3 or 4 */
     uint32_t dom_type;         /* XSR_DOM_X86_PV or XSR_DOM_X86_HVM */
     enum xsr_byte_order order;
@@ -55,7 +56,8 @@ struct xsr_gen_opts {
 #define XSR_GEN_OPTIONAL_REC_TYPE 0x80000042u
 
 /* Fill with the defaults above for the given version/type (bare libxc,
- * little-endian, seed 0). */
+ * little-endian, seed 0), size included: every xsr_gen_opts starts here.
+ * Functions taking options refuse a size they do not know (XSR_EINVAL). */
 void xsr_gen_opts_init(struct xsr_gen_opts *o, uint32_t version, uint32_t dom_type);
 
 /* Write the whole image to ch. */

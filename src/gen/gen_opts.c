@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "gen_internal.h"
+#include "util/opts.h"
 
 void xsr_gen_opts_init(struct xsr_gen_opts *o, uint32_t version, uint32_t dom_type)
 {
     memset(o, 0, sizeof(*o));
+    o->size = sizeof(*o);
     o->version = version;
     o->dom_type = dom_type;
     o->order = XSR_LITTLE_ENDIAN;
@@ -157,13 +159,16 @@ static int layout_hvm(struct xsri_gen *g, struct xsr_error *err)
     return 0;
 }
 
-int xsri_gen_setup(struct xsri_gen *g, const struct xsr_gen_opts *o, struct xsr_error *err)
+int xsri_gen_setup(struct xsri_gen *g, const struct xsr_gen_opts *opts, struct xsr_error *err)
 {
-    int rc = check_opts(o, err);
+    memset(g, 0, sizeof(*g));
+    int rc = xsri_opts_load(&g->o, sizeof(g->o), opts, sizeof(g->o), "xsr_gen_opts", err);
     if (rc < 0)
         return rc;
-    memset(g, 0, sizeof(*g));
-    g->o = *o;
+    const struct xsr_gen_opts *o = &g->o;
+    rc = check_opts(o, err);
+    if (rc < 0)
+        return rc;
     g->pv = o->dom_type == XSR_DOM_X86_PV;
     g->width = g->pv ? o->guest_width : 8;
     g->n = o->nr_pages;

@@ -25,6 +25,7 @@ static void test_defaults(void **state)
     struct xsr_gen_opts o;
     memset(&o, 0x5a, sizeof(o));
     xsr_gen_opts_init(&o, 3, XSR_DOM_X86_PV);
+    assert_int_equal(o.size, sizeof(o));
     assert_int_equal(o.version, 3);
     assert_int_equal(o.dom_type, XSR_DOM_X86_PV);
     assert_int_equal(o.order, XSR_LITTLE_ENDIAN);
@@ -292,6 +293,30 @@ static void test_final_model_hvm(void **state)
     assert_int_equal(c[XSR_PFN_NOTAB], 16);
 }
 
+/* Options not made by xsr_gen_opts_init (size 0), or from a newer header,
+ * are refused with a message naming the structure. */
+static void test_opts_size(void **state)
+{
+    (void)state;
+    struct xsr_gen_opts o;
+    struct xsr_error err;
+    xsr_gen_opts_init(&o, 3, XSR_DOM_X86_HVM);
+    struct xsr_chan *ch = xsr_chan_mem_writer(NULL);
+    o.size = 0;
+    assert_int_equal(xsr_gen_write(&o, ch, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_gen_opts"));
+    o.size = sizeof(o) + 8;
+    assert_int_equal(xsr_gen_write(&o, ch, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "newer"));
+    assert_int_equal(xsr_gen_final_type(&o, 0), XSR_EINVAL);
+    size_t len;
+    xsr_chan_mem_data(ch, &len);
+    assert_int_equal(len, 0);
+    o.size = sizeof(o);
+    assert_int_equal(xsr_gen_write(&o, ch, &err), 0);
+    xsr_chan_close(ch, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_page_fill),
         cmocka_unit_test(test_final_model_pv),
         cmocka_unit_test(test_final_model_hvm),
+        cmocka_unit_test(test_opts_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
