@@ -543,6 +543,172 @@ static void test_factory(void **state)
     f.release(&f);
 }
 
+/* ------------------------------------------- a PV restore through the contract */
+
+#define FRAME 0x000ffffffffff000ull
+
+static uint64_t one(struct xsr_domain *d, int (*op)(struct xsr_domain *, const uint64_t *, uint32_t,
+                                                   uint64_t *, struct xsr_error *), uint64_t v)
+{
+    uint64_t r;
+    assert_int_equal(op(d, &v, 1, &r, NULL), 0);
+    return r;
+}
+
+/* What a saver and a restorer do to a page table: frame numbers through the
+ * pfn, Xen's slots cleared (the new hypervisor fills its own on pinning). */
+static void move_table(struct xsr_domain *src, struct xsr_domain *dst, uint64_t *t, unsigned lvl,
+                       const struct xsr_domain_info *i)
+{
+    /* 32-bit: an L2 whose slot 428 maps the compat M2P has Xen's slots from there */
+    bool compat = i->pt_levels == 3 && lvl == 2 && (t[428] & 1) &&
+                  (t[428] & FRAME) >> 12 == i->compat_m2p_mfn0;
+    for (unsigned k = 0; k < 512; k++) {
+        bool xen = i->pt_levels == 4 ? lvl == 4 && k >= 256 && k <= 271
+                                     : (lvl == 3 && k >= 4) || (compat && k >= 428);
+        if (xen) {
+            t[k] = 0;
+            continue;
+        }
+        if (!(t[k] & 1))
+            continue;
+        uint64_t pfn = one(src, src->ops->mfn_to_pfn, (t[k] & FRAME) >> 12);
+        assert_int_not_equal(pfn, XSR_INVALID_FRAME);
+        t[k] = (t[k] & ~FRAME) | one(dst, dst->ops->pfn_to_mfn, pfn) << 12;
+    }
+}
+
+static void word_move(struct xsr_domain *src, struct xsr_domain *dst, uint8_t *p, unsigned w)
+{
+    uint64_t v = 0, invalid = w == 4 ? UINT32_MAX : UINT64_MAX;
+    memcpy(&v, p, w);
+    if (v == invalid)
+        return;
+    uint64_t pfn = one(src, src->ops->mfn_to_pfn, v);
+    v = pfn == XSR_INVALID_FRAME ? invalid : one(dst, dst->ops->pfn_to_mfn, pfn);
+    memcpy(p, &v, w);
+}
+
+static void restore_pv(enum xsr_sim_type type, const char *name)
+{
+    struct xsr_domain *src = make(name, type, 8u << 20, 2, 1u << 20, 0);
+    struct xsr_domain_info i = XSR_DOMAIN_INFO_INIT;
+    struct xsr_error err;
+    assert_int_equal(xsr_domain_get_info(src, &i, &err), 0);
+    unsigned w = i.guest_width, levels = i.pt_levels;
+    struct xsr_domain_factory f;
+    char out[64];
+    snprintf(out, sizeof out, "restored-%s", name);
+    assert_int_equal(xsr_sim_factory(tmp(out), &f, &err), 0);
+    struct xsr_domain_config cfg = XSR_DOMAIN_CONFIG_INIT;
+    cfg.type = XSR_DOM_X86_PV;
+    cfg.guest_width = w;
+    cfg.pt_levels = levels;
+    cfg.max_pfn = i.max_pfn;
+    cfg.max_vcpus = i.max_vcpu_id + 1;
+    struct xsr_domain *dst;
+    assert_int_equal(f.create(&f, &cfg, &dst, &err), 0);
+
+    uint32_t *types = calloc(i.max_pfn + 1, 4);
+    for (uint64_t pfn = 0; pfn <= i.max_pfn; pfn++) {
+        assert_int_equal(src->ops->get_page_types(src, &pfn, 1, &types[pfn], &err), 0);
+        if (types[pfn] == XSR_PFN_BROKEN)
+            assert_int_equal(dst->ops->mark_broken(dst, &pfn, 1, &err), 0);
+        else if (types[pfn] != XSR_PFN_XTAB)
+            assert_int_equal(dst->ops->populate(dst, &pfn, 1, &err), 0);
+    }
+    size_t np2m;
+    assert_int_equal(src->ops->get_p2m_frames(src, NULL, 0, &np2m, &err), 0);
+    uint64_t *p2m = calloc(np2m, 8);
+    assert_int_equal(src->ops->get_p2m_frames(src, p2m, np2m, &np2m, &err), 0);
+    uint8_t ctx[XSR_PV_VCPU_CTX_SIZE_64];
+    size_t len;
+    assert_int_equal(src->ops->get_vcpu_context(src, 0, XSR_VCPU_BASIC, ctx, sizeof ctx, &len, &err), 0);
+    struct xsr_pv_vcpu_regs r;
+    assert_int_equal(xsr_pv_vcpu_regs_decode(ctx, (uint32_t)len, w, XSR_LITTLE_ENDIAN, &r, &err), 0);
+    uint64_t start_info = one(src, src->ops->mfn_to_pfn, r.rdx);
+
+    for (uint64_t pfn = 0; pfn <= i.max_pfn; pfn++) {
+        if (types[pfn] == XSR_PFN_XTAB || types[pfn] == XSR_PFN_BROKEN)
+            continue;
+        uint8_t *to = map1(dst, pfn, XSR_MAP_WRITE);
+        memcpy(to, map1(src, pfn, XSR_MAP_READ), 4096);
+        unsigned lvl = xsr_pfn_type_level(types[pfn]);
+        uint64_t mfn = one(src, src->ops->pfn_to_mfn, pfn);
+        bool is_p2m = false;
+        for (size_t k = 0; k < np2m; k++)
+            is_p2m |= p2m[k] == mfn;
+        if (lvl)
+            move_table(src, dst, (uint64_t *)to, lvl, &i);
+        else if (is_p2m)
+            for (unsigned k = 0; k < 4096 / w; k++)
+                word_move(src, dst, to + k * w, w);
+        else if (pfn == start_info)
+            for (unsigned k = 0; k < 2; k++)
+                word_move(src, dst, to + (w == 8 ? (k ? 72 : 56) : (k ? 52 : 44)), w);
+    }
+    for (size_t k = 0; k < np2m; k++)
+        p2m[k] = one(dst, dst->ops->pfn_to_mfn, one(src, src->ops->mfn_to_pfn, p2m[k]));
+    assert_int_equal(dst->ops->set_p2m_frames(dst, p2m, np2m, &err), 0);
+    for (uint64_t pfn = 0; pfn <= i.max_pfn; pfn++)
+        if (types[pfn] >= XSR_PFN_L1TAB_PIN && types[pfn] <= XSR_PFN_L4TAB_PIN)
+            if (dst->ops->pin_tables(dst, &pfn, &types[pfn], 1, &err))
+                fail_msg("pin %#llx: %s", (unsigned long long)pfn, err.message);
+
+    const unsigned kinds[] = { XSR_VCPU_BASIC, XSR_VCPU_EXTENDED, XSR_VCPU_XSAVE, XSR_VCPU_MSRS };
+    for (uint32_t v = 0; v <= i.max_vcpu_id; v++)
+        for (unsigned k = 0; k < 4; k++) {
+            assert_int_equal(src->ops->get_vcpu_context(src, v, kinds[k], ctx, sizeof ctx, &len, &err), 0);
+            if (kinds[k] == XSR_VCPU_BASIC) {
+                const size_t rdx = w == 8 ? 520 + 96 : 516 + 8, gdt = w == 8 ? 4832 : 2640,
+                             cr3 = w == 8 ? 4984 + 24 : 2716 + 12;
+                if (v == 0)
+                    word_move(src, dst, ctx + rdx, w);
+                word_move(src, dst, ctx + gdt, w);
+                uint64_t c = 0;
+                memcpy(&c, ctx + cr3, w);
+                uint64_t m = w == 8 ? c >> 12 : (uint32_t)((c >> 12) | (c << 20));
+                m = one(dst, dst->ops->pfn_to_mfn, one(src, src->ops->mfn_to_pfn, m));
+                c = w == 8 ? m << 12 : (uint32_t)((m << 12) | (m >> 20));
+                memcpy(ctx + cr3, &c, w);
+            }
+            assert_int_equal(dst->ops->set_vcpu_context(dst, v, kinds[k], ctx, len, &err), 0);
+        }
+    uint8_t buf[8192];
+    for (unsigned kind = XSR_POLICY_CPUID; kind <= XSR_POLICY_MSR; kind++) {
+        assert_int_equal(src->ops->get_cpu_policy(src, kind, buf, sizeof buf, &len, &err), 0);
+        assert_int_equal(dst->ops->set_cpu_policy(dst, kind, buf, len, &err), 0);
+    }
+    assert_int_equal(src->ops->get_shared_info(src, buf, sizeof buf, &len, &err), 0);
+    assert_int_equal(dst->ops->set_shared_info(dst, buf, len, &err), 0);
+    struct xsr_tsc_info tsc;
+    assert_int_equal(src->ops->get_tsc_info(src, &tsc, &err), 0);
+    assert_int_equal(dst->ops->set_tsc_info(dst, &tsc, &err), 0);
+
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *o = open_memstream(&text, &tlen);
+    uint64_t n = 0;
+    assert_int_equal(xsr_sim_diff(src, dst, o, 10, &n, &err), 0);
+    fclose(o);
+    if (n)
+        fail_msg("%s", text);
+    free(text);
+    uint64_t unmapped = 1;
+    if (xsr_sim_check_tables(dst, &unmapped, &err))
+        fail_msg("%s", err.message);
+    assert_int_equal(unmapped, 0);
+    assert_int_equal(dst->ops->commit(dst, &err), 0);
+    xsr_domain_close(dst);
+    xsr_domain_close(src);
+    f.release(&f);
+    free(types);
+    free(p2m);
+}
+
+static void test_restore_pv64(void **state) { (void)state; restore_pv(XSR_SIM_PV, "rs64.sim"); }
+static void test_restore_pv32(void **state) { (void)state; restore_pv(XSR_SIM_PV32, "rs32.sim"); }
+
 static void test_bad_files(void **state)
 {
     (void)state;
@@ -573,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_hvm),       cmocka_unit_test(test_dirty_log),
         cmocka_unit_test(test_workload),  cmocka_unit_test(test_diff),
         cmocka_unit_test(test_factory),   cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_restore_pv64), cmocka_unit_test(test_restore_pv32),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
