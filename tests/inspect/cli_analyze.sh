@@ -7,23 +7,7 @@ xsr=${XSR_CLI:?XSR_CLI is not set}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xsr-analyze-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect_rc WANT WHAT CMD...: stdout in $tmp/out, stderr in $tmp/err
-expect_rc() {
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "$what: exit status $got, expected $want"
-        sed 's/^/    stdout: /' "$tmp/out" | head -n 20 >&2
-        sed 's/^/    stderr: /' "$tmp/err" | head -n 20 >&2
-    fi
-}
-expect_grep() { # FILE REGEX WHAT
-    grep -Eq -- "$2" "$1" || { fail "$3: no line matching /$2/"; head -n 30 "$1" | sed 's/^/    /' >&2; }
-}
+. "$(dirname "$0")/../common/expect.sh"
 
 "$xsr" generate --guest pv --pages 512 --live-passes 2 --all-records --seed 1 "$tmp/a.xl" >/dev/null || exit 1
 "$xsr" generate --guest pv --pages 512 --live-passes 2 --all-records --seed 2 "$tmp/b.xl" >/dev/null || exit 1

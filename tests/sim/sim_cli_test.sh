@@ -8,27 +8,7 @@ base=/tmp
 tmp=$(mktemp -d "$base/xsr-sim-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-expect_rc() {
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "$what: exit status $got, expected $want"
-        sed 's/^/    stdout: /' "$tmp/out" | head -n 20 >&2
-        sed 's/^/    stderr: /' "$tmp/err" | head -n 20 >&2
-    fi
-}
-expect_grep() {
-    if ! grep -Eq -- "$2" "$1"; then
-        fail "$3: no line matching /$2/"
-        head -n 20 "$1" | sed 's/^/    /' >&2
-    fi
-}
+. "$(dirname "$0")/../common/expect.sh"
 
 expect_rc 0 "sim --help" "$xsr" sim --help
 expect_grep "$tmp/out" '^Usage: xsr sim create' "usage"
