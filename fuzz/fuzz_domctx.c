@@ -189,7 +189,10 @@ static void check_embedded(const uint8_t *blob, size_t len, enum xsr_byte_order 
     struct fz_findings f = {0};
     xsr_error_clear(&err);
     struct xsr_chan *ch = xsr_chan_mem_reader(s, off, &err);
-    struct xsr_check_opts opts = {.lenient = lenient, .on_finding = fz_on_finding, .ctx = &f};
+    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
+    opts.lenient = lenient;
+    opts.on_finding = fz_on_finding;
+    opts.ctx = &f;
     int rc = ch ? xsr_verify(ch, XSR_LAYER_LIBXC, &opts, NULL, &err) : err.code;
     xsr_chan_close(ch, NULL);
     fz_check_rc("verify of an embedded blob", rc, &err);

@@ -37,7 +37,10 @@ static int verify(const uint8_t *data, size_t size, bool lenient)
     struct fz_findings f = {0};
     xsr_error_clear(&err);
     struct xsr_chan *ch = xsr_chan_mem_reader(data, size, &err);
-    struct xsr_check_opts opts = {.lenient = lenient, .on_finding = fz_on_finding, .ctx = &f};
+    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
+    opts.lenient = lenient;
+    opts.on_finding = fz_on_finding;
+    opts.ctx = &f;
     int rc = ch ? xsr_verify(ch, XSR_LAYER_NONE, &opts, NULL, &err) : err.code;
     xsr_chan_close(ch, NULL);
     return fz_check_rc("verify", rc, &err);

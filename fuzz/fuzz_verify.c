@@ -31,6 +31,7 @@ static void verify(const uint8_t *data, size_t size, bool lenient,
                    const struct xsr_fault_spec *spec, struct run *r)
 {
     memset(r, 0, sizeof(*r));
+    r->sum.size = sizeof(r->sum);
     xsr_error_clear(&r->err);
     struct xsr_chan *ch = xsr_chan_mem_reader(data, size, &r->err);
     if (ch && spec)
@@ -40,7 +41,10 @@ static void verify(const uint8_t *data, size_t size, bool lenient,
         FZ_CHECK(r->rc == XSR_ENOMEM, "opening a channel failed with %d", r->rc);
         return;
     }
-    struct xsr_check_opts opts = {.lenient = lenient, .on_finding = fz_on_finding, .ctx = &r->f};
+    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
+    opts.lenient = lenient;
+    opts.on_finding = fz_on_finding;
+    opts.ctx = &r->f;
     r->rc = xsr_verify(ch, XSR_LAYER_NONE, &opts, &r->sum, &r->err);
     xsr_chan_close(ch, NULL);
 }

@@ -33,13 +33,18 @@ struct xsr_finding {
 typedef void (*xsr_finding_fn)(void *ctx, const struct xsr_finding *f);
 
 struct xsr_check_opts {
+    size_t size;               /* sizeof(struct xsr_check_opts): XSR_CHECK_OPTS_INIT */
     bool lenient;
     xsr_finding_fn on_finding; /* may be NULL */
     void *ctx;
 };
+#define XSR_CHECK_OPTS_INIT { .size = sizeof(struct xsr_check_opts) }
 
 /* What the checker learnt about the stream (for summaries and consumers). */
 struct xsr_check_summary {
+    size_t size;                 /* sizeof(struct xsr_check_summary): XSR_CHECK_SUMMARY_INIT
+                                  * (an array sized by a count of this header below: the
+                                  * library fills only the layout the caller has) */
     enum xsr_layer format;       /* outermost layer */
     uint32_t version;            /* libxc stream version, 0 if none seen */
     enum xsr_byte_order order;
@@ -58,6 +63,7 @@ struct xsr_check_summary {
     unsigned errors, warnings, notes; /* stop at UINT_MAX, never wrap */
     bool complete;               /* the outermost END was reached */
 };
+#define XSR_CHECK_SUMMARY_INIT { .size = sizeof(struct xsr_check_summary) }
 
 struct xsr_checker;
 struct xsr_checker *xsr_checker_new(const struct xsr_check_opts *opts, struct xsr_error *err);
@@ -75,7 +81,8 @@ int xsr_checker_finish(struct xsr_checker *c, int walk_rc, const struct xsr_erro
 const struct xsr_check_summary *xsr_checker_summary(const struct xsr_checker *c);
 
 /* Walk and check a whole stream.  Returns 0 if valid, 1 if invalid (errors
- * found), <0 on a failure of the check itself (I/O, allocation). */
+ * found), <0 on a failure of the check itself (I/O, allocation).  opts NULL =
+ * strict, no callback; summary (may be NULL) must carry its size. */
 int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_check_opts *opts,
                struct xsr_check_summary *summary, struct xsr_error *err);
 

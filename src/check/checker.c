@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check_internal.h"
+#include "util/opts.h"
 
 struct xsr_checker {
     struct xsri_checker c;
@@ -18,8 +19,12 @@ struct xsr_checker *xsr_checker_new(const struct xsr_check_opts *opts, struct xs
         xsr_error_set(err, XSR_ENOMEM, "cannot allocate %zu bytes for the checker", sizeof(*k));
         return NULL;
     }
-    if (opts)
-        k->c.opts = *opts;
+    if (xsri_opts_load(&k->c.opts, sizeof(k->c.opts), opts, sizeof(k->c.opts), "xsr_check_opts",
+                       err) < 0) {
+        free(k);
+        return NULL;
+    }
+    k->c.sum.size = sizeof(k->c.sum);
     k->c.sum.format = XSR_LAYER_NONE;
     k->c.loc.offset = XSR_NO_OFFSET;
     k->c.loc.index = XSR_NO_INDEX;
@@ -201,6 +206,9 @@ int xsr_checker_finish(struct xsr_checker *k, int walk_rc, const struct xsr_erro
 int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_check_opts *opts,
                struct xsr_check_summary *summary, struct xsr_error *err)
 {
+    if (summary && xsri_opts_check(summary->size, sizeof(*summary), sizeof(*summary),
+                                   "xsr_check_summary", err) < 0)
+        return XSR_EINVAL;
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     wo.format = format;
     struct xsr_walker *w = xsr_walker_new(ch, &wo, err);
@@ -209,7 +217,7 @@ int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_chec
     struct xsr_checker *k = xsr_checker_new(opts, err);
     if (!k) {
         xsr_walker_free(w);
-        return XSR_ENOMEM;
+        return err && err->code < 0 ? err->code : XSR_ENOMEM;
     }
 
     struct xsr_error werr;
@@ -227,7 +235,7 @@ int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_chec
     rc = k->c.sum.errors ? 1 : 0;
 out:
     if (summary)
-        *summary = k->c.sum;
+        memcpy(summary, &k->c.sum, summary->size); /* the caller's layout */
     xsr_checker_free(k);
     xsr_walker_free(w);
     return rc;

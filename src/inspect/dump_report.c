@@ -15,7 +15,7 @@ int xsri_check_walk_start(struct xsri_check_walk *k, struct xsr_chan *in, enum x
                           bool lenient, xsr_finding_fn on_finding, void *ctx, struct xsr_error *err)
 {
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
-    struct xsr_check_opts co = { 0 };
+    struct xsr_check_opts co = XSR_CHECK_OPTS_INIT;
 
     memset(k, 0, sizeof(*k));
     xsr_error_clear(&k->werr);

@@ -427,7 +427,7 @@ static void test_io_failure_is_not_a_finding(void **state)
     struct xsr_fault_spec f = { .fail_after = 1000, .fail_errno = EIO };
     struct xsr_chan *ch = xsr_chan_fault(mem, &f, &err);
     assert_non_null(ch);
-    struct xsr_check_summary sum;
+    struct xsr_check_summary sum = XSR_CHECK_SUMMARY_INIT;
     int rc = xsr_verify(ch, XSR_LAYER_NONE, NULL, &sum, &err);
     assert_int_equal(rc, XSR_EIO);
     assert_int_equal(err.code, XSR_EIO);
@@ -445,6 +445,35 @@ static void test_io_failure_is_not_a_finding(void **state)
     xsr_chan_close(ch, NULL);
     free(b);
     sb_free(&s);
+}
+
+/* Options and summary carry their size: a size the library does not know is
+ * refused before anything is read, with a message naming the structure. */
+static void test_struct_sizes(void **state)
+{
+    (void)state;
+    static const uint8_t b[64];
+    struct xsr_error err;
+    struct xsr_chan *ch = xsr_chan_mem_reader(b, sizeof(b), &err);
+    struct xsr_check_summary sum = XSR_CHECK_SUMMARY_INIT;
+    sum.size = 0;
+    assert_int_equal(xsr_verify(ch, XSR_LAYER_NONE, NULL, &sum, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_check_summary"));
+    assert_int_equal(xsr_chan_offset(ch), 0);
+    sum.size = sizeof(sum) + 8;
+    assert_int_equal(xsr_verify(ch, XSR_LAYER_NONE, NULL, &sum, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "newer"));
+    struct xsr_check_opts o = XSR_CHECK_OPTS_INIT;
+    o.size = 4;
+    assert_null(xsr_checker_new(&o, &err));
+    assert_non_null(strstr(err.message, "xsr_check_opts"));
+    sum.size = sizeof(sum);
+    assert_int_equal(xsr_verify(ch, XSR_LAYER_NONE, &o, &sum, &err), XSR_EINVAL);
+    o.size = sizeof(o);
+    assert_int_equal(xsr_verify(ch, XSR_LAYER_NONE, &o, &sum, &err), 1); /* zeroes: not a stream */
+    assert_int_equal(sum.size, sizeof(sum));
+    assert_int_equal(sum.errors, 1);
+    xsr_chan_close(ch, NULL);
 }
 
 static void test_empty_input(void **state)
@@ -591,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_lenient_accepts_what_xen_accepts),
         cmocka_unit_test(test_io_failure_is_not_a_finding),
         cmocka_unit_test(test_empty_input),
+        cmocka_unit_test(test_struct_sizes),
         cmocka_unit_test(test_format_of_a_cut_first_header),
         cmocka_unit_test(test_legacy_is_not_complete),
         cmocka_unit_test(test_catalogue),

@@ -27,10 +27,14 @@ void vc_run(const uint8_t *buf, size_t len, bool lenient, struct vc_result *r)
 {
     struct xsr_error err;
     memset(r, 0, sizeof(*r));
+    r->sum.size = sizeof(r->sum);
     xsr_error_clear(&err);
     struct xsr_chan *ch = xsr_chan_mem_reader(buf, len, &err);
     assert_non_null(ch);
-    struct xsr_check_opts o = { .lenient = lenient, .on_finding = collect, .ctx = r };
+    struct xsr_check_opts o = XSR_CHECK_OPTS_INIT;
+    o.lenient = lenient;
+    o.on_finding = collect;
+    o.ctx = r;
     r->rc = xsr_verify(ch, XSR_LAYER_NONE, &o, &r->sum, &err);
     if (r->rc < 0)
         fprintf(stderr, "xsr_verify failed: %s\n", err.message);
@@ -117,7 +121,10 @@ void vc_feed(const struct xsr_event *ev, size_t n, int walk_rc, bool lenient, st
     struct xsr_error err;
     memset(r, 0, sizeof(*r));
     xsr_error_clear(&err);
-    struct xsr_check_opts o = { .lenient = lenient, .on_finding = collect, .ctx = r };
+    struct xsr_check_opts o = XSR_CHECK_OPTS_INIT;
+    o.lenient = lenient;
+    o.on_finding = collect;
+    o.ctx = r;
     struct xsr_checker *k = xsr_checker_new(&o, &err);
     assert_non_null(k);
     for (size_t i = 0; i < n; i++)

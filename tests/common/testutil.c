@@ -113,7 +113,10 @@ int tu_verify_buf(const uint8_t *buf, size_t len, bool lenient, const char *rule
     if (!ch)
         return -1;
     struct find_ctx ctx = {rule, found, msg, msg_len};
-    struct xsr_check_opts opts = {.lenient = lenient, .on_finding = on_finding, .ctx = &ctx};
+    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
+    opts.lenient = lenient;
+    opts.on_finding = on_finding;
+    opts.ctx = &ctx;
     int rc = xsr_verify(ch, XSR_LAYER_NONE, &opts, NULL, &err);
     xsr_chan_close(ch, NULL);
     return rc;

@@ -101,7 +101,9 @@ static void run_xsr(struct dcase *c)
     xsr_error_clear(&err);
     struct xsr_chan *ch = xsr_chan_mem_reader(c->buf, c->len, &err);
     assert_non_null(ch);
-    struct xsr_check_opts opts = {.on_finding = on_finding, .ctx = c};
+    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
+    opts.on_finding = on_finding;
+    opts.ctx = c;
     c->rule_severity = -1;
     c->xsr_rc = xsr_verify(ch, XSR_LAYER_NONE, &opts, NULL, &err);
     xsr_chan_close(ch, NULL);

@@ -119,14 +119,17 @@ static void test_verify(void **state)
     for (size_t i = 0; i < n; i++) {
         const struct xsr_gen_opts *o = &v[i].opts;
         struct xsr_error err;
-        struct xsr_check_summary sum;
+        struct xsr_check_summary sum = XSR_CHECK_SUMMARY_INIT;
         struct severities sev = { { 0 }, "" };
         size_t len;
         uint8_t *buf = load(v[i].name, &len);
         xsr_error_clear(&err);
         struct xsr_chan *ch = xsr_chan_mem_reader(buf, len, &err);
         assert_non_null(ch);
-        struct xsr_check_opts co = { .lenient = false, .on_finding = on_finding, .ctx = &sev };
+        struct xsr_check_opts co = XSR_CHECK_OPTS_INIT;
+        co.lenient = false;
+        co.on_finding = on_finding;
+        co.ctx = &sev;
         int rc = xsr_verify(ch, XSR_LAYER_NONE, &co, &sum, &err);
         if (rc != 0 || sev.count[XSR_SEV_WARNING] || sev.count[XSR_SEV_ERROR])
             fail_msg("%s: xsr_verify returned %d with %u errors, %u warnings: %s", v[i].name, rc,

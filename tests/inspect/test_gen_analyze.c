@@ -45,7 +45,7 @@ static void test_stats_vs_checker(void **state)
         uint8_t *b = tu_generate(&o, &len);
         assert_non_null(b);
 
-        struct xsr_check_summary sum;
+        struct xsr_check_summary sum = XSR_CHECK_SUMMARY_INIT;
         struct xsr_error err;
         xsr_error_clear(&err);
         struct xsr_chan *in = xsr_chan_mem_reader(b, len, &err);

@@ -187,7 +187,10 @@ static void on_finding(void *ctx, const struct xsr_finding *f)
 int lt_verify(const uint8_t *buf, size_t len, bool lenient, char *msg, size_t msg_len)
 {
     struct first_error fe = { msg, msg_len, false };
-    struct xsr_check_opts o = { .lenient = lenient, .on_finding = on_finding, .ctx = &fe };
+    struct xsr_check_opts o = XSR_CHECK_OPTS_INIT;
+    o.lenient = lenient;
+    o.on_finding = on_finding;
+    o.ctx = &fe;
     struct xsr_error err;
     struct xsr_chan *ch;
     int rc;

@@ -62,7 +62,9 @@ static void verify_copy(const uint8_t *buf, size_t len, struct verdict *v)
     xsr_error_clear(&err);
     struct xsr_chan *ch = xsr_chan_mem_reader(exact, len, &err);
     assert_non_null(ch);
-    struct xsr_check_opts opts = {.on_finding = on_finding, .ctx = v};
+    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
+    opts.on_finding = on_finding;
+    opts.ctx = v;
     v->rc = xsr_verify(ch, XSR_LAYER_NONE, &opts, NULL, &err);
     xsr_chan_close(ch, NULL);
     free(exact);
