@@ -20,11 +20,6 @@
 static uint64_t special_pfn(unsigned i) { return SPECIAL_END - NR_SPECIAL + i; }
 enum { SP_PAGING, SP_ACCESS, SP_SHARING, SP_BUFIOREQ, SP_XENSTORE, SP_IOREQ, SP_IDENT_PT, SP_CONSOLE };
 
-static bool ram_hole(uint64_t pfn)
-{
-    return (pfn >= VGA_FIRST && pfn < VGA_END) || (pfn >= MMIO_FIRST && pfn < MMIO_END);
-}
-
 /* The pfn of the n-th page of RAM (n from 0). */
 static uint64_t ram_pfn(uint64_t n)
 {
@@ -175,10 +170,6 @@ int sim_build_hvm(struct sim_dom *s, const struct xsr_sim_create_opts *o, struct
             s->h->broken_pages++;
         }
     }
-    for (uint64_t n = 1; n < pages; n++)
-        if (!ram_hole(ram_pfn(n)) && sim_type(s, ram_pfn(n)) == XSR_PFN_NOTAB &&
-            s->pinfo[ram_pfn(n)] == XSR_PFN_NOTAB)
-            sim_fill_data(s, ram_pfn(n), &st);
     s->pinfo[0] = SIM_ROLE_SPECIAL | XSR_PFN_NOTAB;
     memcpy(sim_frame(s, sim_p2m(s, special_pfn(SP_XENSTORE))), "xenstore ring", 13);
     memcpy(sim_frame(s, sim_p2m(s, special_pfn(SP_CONSOLE))), "console ring", 12);
@@ -199,7 +190,7 @@ int sim_build_hvm(struct sim_dom *s, const struct xsr_sim_create_opts *o, struct
     pr[36] = 1;                         /* X87_FIP_WIDTH */
     pr[37] = 0x80 | 0x100;              /* VM86_TSS_SIZED */
     build_context(s, o->vcpus, &st);
-    return 0;
+    return sim_fill_data(s, err);
 }
 
 void sim_build_platform(struct sim_dom *s)

@@ -220,24 +220,6 @@ static void build_shared_info(struct sim_dom *s, uint64_t *st)
     *len = XSR_SHARED_INFO_SIZE;
 }
 
-/* Data pages: a quarter stay zero, the rest get seeded bytes; each carries a
- * consistent A-B stamp (same word at both ends). */
-void sim_fill_data(struct sim_dom *s, uint64_t pfn, uint64_t *st)
-{
-    uint64_t mfn = sim_p2m(s, pfn);
-    if (mfn == XSR_INVALID_FRAME || (pfn & 3) == 0)
-        return;
-    uint8_t *f = sim_frame(s, mfn);
-    uint64_t x = sim_rand(st) | 1;
-    for (size_t i = 0; i < SIM_PAGE; i += 8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        memcpy(f + i, &x, 8);
-    }
-    memcpy(f + SIM_STAMP_END, f, 8);
-}
-
 static void balloon(struct sim_dom *s, const struct pv_plan *p, uint64_t pages, uint64_t lo,
                     uint64_t *st, bool *holes)
 {
@@ -282,14 +264,11 @@ int sim_build_pv(struct sim_dom *s, const struct xsr_sim_create_opts *o, struct 
             s->h->broken_pages++;
         }
     }
-    for (uint64_t pfn = p.data0; pfn < npfn; pfn++)
-        if (sim_type(s, pfn) == XSR_PFN_NOTAB)
-            sim_fill_data(s, pfn, &st);
     mark_special(s, 0, XSR_PFN_NOTAB); /* pfn 0 stays zero */
     build_p2m(s, &p);
     build_start_info(s, &p);
     build_tables(s, &p);
     build_vcpus(s, &p, o->vcpus, &st);
     build_shared_info(s, &st);
-    return 0;
+    return sim_fill_data(s, err);
 }

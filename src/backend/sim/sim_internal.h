@@ -143,8 +143,8 @@ int sim_build_pv(struct sim_dom *s, const struct xsr_sim_create_opts *o, struct 
 int sim_build_hvm(struct sim_dom *s, const struct xsr_sim_create_opts *o, struct xsr_error *err);
 /* shared: CPUID/MSR policies, TSC info (both types) */
 void sim_build_platform(struct sim_dom *s);
-/* seeded contents with a consistent A-B stamp (a quarter of the pfns stay zero) */
-void sim_fill_data(struct sim_dom *s, uint64_t pfn, uint64_t *st);
+/* sim_data.c: give every data page seeded contents (a quarter stay zero) */
+int sim_fill_data(struct sim_dom *s, struct xsr_error *err);
 /* the max pfn of an HVM guest of that many pages of RAM */
 uint64_t sim_hvm_max_pfn(uint64_t pages);
 
