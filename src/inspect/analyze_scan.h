@@ -32,6 +32,14 @@
 #define XSRI_PF_SENT_MAX 255u
 
 static inline unsigned xsri_pf_sent(uint16_t st) { return st >> XSRI_PF_SENT_SHIFT; }
+/* The receiver populates a frame last sent as XALLOC without writing it: it
+ * restores as a zero page (whatever it held before, as extract writes it). */
+static inline bool xsri_pf_zero_page(uint16_t st)
+{
+    return (st & (XSRI_PF_SEEN | XSRI_PF_DATA | XSRI_PF_TYPE)) == (XSRI_PF_SEEN | XSR_PFN_XALLOC);
+}
+/* The frame has memory after a restore: its data, or a zero page. */
+static inline bool xsri_pf_memory(uint16_t st) { return (st & XSRI_PF_DATA) || xsri_pf_zero_page(st); }
 
 struct xsri_pfns {
     uint16_t *st;      /* cap entries */

@@ -240,8 +240,13 @@ static int on_page(void *vctx, struct xsri_scan *s, const struct xsri_page *pg, 
 {
     (void)vctx;
     (void)err;
-    if (pg->data && !pg->verify)
+    static const uint8_t zero[XSR_PAGE_SIZE];
+    if (pg->verify)
+        return 0;
+    if (pg->data)
         s->pfns.aux[pg->pfn] = XXH3_64bits(pg->data, XSR_PAGE_SIZE);
+    else if (xsri_pf_zero_page(s->pfns.st[pg->pfn]))
+        s->pfns.aux[pg->pfn] = XXH3_64bits(zero, XSR_PAGE_SIZE);
     return 0;
 }
 
@@ -573,8 +578,8 @@ static void diff_pages(struct out *o, const struct img *a, const struct img *b, 
     for (uint64_t pfn = 0; pfn <= n; pfn++) {
         int cat = 0;
         if (pfn < n) {
-            bool pa = pfn < na && (a->s.pfns.st[pfn] & XSRI_PF_DATA);
-            bool pb = pfn < nb && (b->s.pfns.st[pfn] & XSRI_PF_DATA);
+            bool pa = pfn < na && xsri_pf_memory(a->s.pfns.st[pfn]);
+            bool pb = pfn < nb && xsri_pf_memory(b->s.pfns.st[pfn]);
             if (pa || pb)
                 res->pages_compared++;
             if (pa && pb)

@@ -40,20 +40,10 @@ void xsri_pfns_free(struct xsri_pfns *p)
     memset(p, 0, sizeof(*p));
 }
 
-int xsri_pfns_reserve(struct xsri_pfns *p, uint64_t pfn, struct xsr_error *err)
+/* Grow st[] (and aux[]) to cover pfn; on failure cap still says what both
+ * arrays hold. */
+static int grow(struct xsri_pfns *p, uint64_t pfn, struct xsr_error *err)
 {
-    if (pfn >= p->limit)
-        return xsr_error_set(err, XSR_ELIMIT,
-                             "pfn %#" PRIx64 " is at or above the limit of %#" PRIx64
-                             " frames (%" PRIu64 " GiB of guest memory); raise the pfn limit "
-                             "if the guest really is that large", pfn, p->limit, p->limit >> 18);
-    if (!p->any || pfn > p->max_pfn) {
-        p->max_pfn = pfn;
-        p->any = true;
-    }
-    if (pfn < p->cap)
-        return 0;
-
     uint64_t ncap = p->cap ? p->cap : INITIAL_CAP;
     while (ncap <= pfn)
         ncap *= 2;
@@ -74,6 +64,26 @@ int xsri_pfns_reserve(struct xsri_pfns *p, uint64_t pfn, struct xsr_error *err)
         p->aux = aux;
     }
     p->cap = ncap;
+    return 0;
+}
+
+int xsri_pfns_reserve(struct xsri_pfns *p, uint64_t pfn, struct xsr_error *err)
+{
+    if (pfn >= p->limit)
+        return xsr_error_set(err, XSR_ELIMIT,
+                             "pfn %#" PRIx64 " is at or above the limit of %#" PRIx64
+                             " frames (%" PRIu64 " GiB of guest memory); raise the pfn limit "
+                             "if the guest really is that large", pfn, p->limit, p->limit >> 18);
+    if (pfn >= p->cap) {
+        int rc = grow(p, pfn, err);
+        if (rc < 0)
+            return rc;
+    }
+    /* only now: max_pfn bounds what readers of st[] and aux[] touch */
+    if (!p->any || pfn > p->max_pfn) {
+        p->max_pfn = pfn;
+        p->any = true;
+    }
     return 0;
 }
 

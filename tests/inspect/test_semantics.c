@@ -17,6 +17,11 @@
 #include "mkstream.h"
 #include "testutil.h"
 
+/* A sanitizer build must let an impossible allocation fail as it does
+ * without one (test_state_alloc_failure). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+
 #define W(t, pfn) xsr_pfn_word_make(XSR_PFN_##t, (pfn))
 
 /* The stream of most tests here (see the expectations in each test). */
@@ -629,6 +634,88 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Per-frame state that cannot be allocated (a pfn near the top of the
+ * format's range, the limit raised to it): a clean XSR_ENOMEM from every
+ * analysis, and the results stay consistent (the state once covered frames
+ * it had no room for: stats and extract then read past it). */
+static void test_state_alloc_failure(void **state)
+{
+    (void)state;
+    struct ms *m = ms_begin(XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
+    const uint64_t p[] = { W(NOTAB, XSR_PFN_MASK - 1) };
+    const uint8_t f[] = { 0x5a };
+    size_t len;
+    ms_pages(m, 1, p, f);
+    uint8_t *s = ms_end(m, &len);
+    struct xsr_error err;
+    struct xsr_chan *in;
+
+    struct xsr_analyze_opts ao = { .pfn_limit = XSR_PFN_MASK + 1 };
+    struct xsr_stats *st = NULL;
+    xsr_error_clear(&err);
+    in = xsr_chan_mem_reader(s, len, &err);
+    assert_int_equal(xsr_stats_collect(in, &ao, &st, &err), XSR_ENOMEM);
+    assert_non_null(strstr(err.message, "out of memory"));
+    xsr_chan_close(in, NULL);
+    xsr_stats_free(st);
+
+    struct xsr_extract_opts eo = { .a = ao };
+    struct xsr_extract_result r;
+    int fd = open(tmp_path("enomem.raw"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    xsr_error_clear(&err);
+    in = xsr_chan_mem_reader(s, len, &err);
+    assert_int_equal(xsr_extract(in, fd, &eo, &r, &err), XSR_ENOMEM);
+    assert_false(r.any_pfn);
+    assert_int_equal(r.frames_present, 0);
+    xsr_chan_close(in, NULL);
+    close(fd);
+    free(s);
+}
+
+/* A receiver populates an XALLOC frame without data: it restores as a zero
+ * page.  Zero pages sent as XALLOC and the same pages sent as data are the
+ * same memory. */
+static void test_diff_xalloc_is_zero(void **state)
+{
+    (void)state;
+    size_t la, lb;
+    struct ms *m = ms_begin(XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
+    const uint64_t pa[] = { W(NOTAB, 0), W(XALLOC, 1), W(XALLOC, 2) };
+    const uint8_t fa[] = { 7 };
+    ms_pages(m, 3, pa, fa);
+    uint8_t *a = ms_end(m, &la);
+    m = ms_begin(XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
+    const uint64_t pb[] = { W(NOTAB, 0), W(NOTAB, 1), W(NOTAB, 2) };
+    const uint8_t fb[] = { 7, 0, 0 };
+    ms_pages(m, 3, pb, fb);
+    uint8_t *b = ms_end(m, &lb);
+    struct xsr_diff_result r;
+    char *t;
+
+    assert_int_equal(run_diff(a, la, b, lb, true, &r, &t), 0);
+    assert_int_equal(r.pages_compared, 3);
+    assert_int_equal(r.pages_differ + r.pages_only_a + r.pages_only_b, 0);
+    free(t);
+    assert_int_equal(run_diff(b, lb, a, la, true, &r, &t), 0);
+    free(t);
+
+    /* an XALLOC frame against a page with data is a difference, not a
+     * frame missing on one side */
+    m = ms_begin(XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
+    const uint8_t fc[] = { 7, 3, 0 };
+    ms_pages(m, 3, pb, fc);
+    uint8_t *c = ms_end(m, &lb);
+    assert_int_equal(run_diff(a, la, c, lb, true, &r, &t), 1);
+    assert_int_equal(r.pages_differ, 1);
+    assert_int_equal(r.pages_only_a + r.pages_only_b, 0);
+    assert_non_null(strstr(t, "  0x1: contents differ\n"));
+    free(t);
+    free(a);
+    free(b);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -639,6 +726,8 @@ int main(void)
         cmocka_unit_test(test_extract_uncommitted),
         cmocka_unit_test(test_stats_exact),
         cmocka_unit_test(test_diff_exact),
+        cmocka_unit_test(test_diff_xalloc_is_zero),
+        cmocka_unit_test(test_state_alloc_failure),
         cmocka_unit_test(test_map_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
