@@ -42,9 +42,7 @@ struct xsr_check_opts {
 
 /* What the checker learnt about the stream (for summaries and consumers). */
 struct xsr_check_summary {
-    size_t size;                 /* sizeof(struct xsr_check_summary): XSR_CHECK_SUMMARY_INIT
-                                  * (an array sized by a count of this header below: the
-                                  * library fills only the layout the caller has) */
+    size_t size;                 /* sizeof(struct xsr_check_summary): XSR_CHECK_SUMMARY_INIT */
     enum xsr_layer format;       /* outermost layer */
     uint32_t version;            /* libxc stream version, 0 if none seen */
     enum xsr_byte_order order;
@@ -59,9 +57,12 @@ struct xsr_check_summary {
     uint64_t checkpoints;
     uint32_t vcpus;              /* distinct vCPU ids seen */
     uint64_t bytes;              /* bytes walked */
-    uint64_t bytes_by_type[XSR_REC_TYPE_COUNT];
     unsigned errors, warnings, notes; /* stop at UINT_MAX, never wrap */
     bool complete;               /* the outermost END was reached */
+    /* Last, because XSR_REC_TYPE_COUNT grows with the format: a caller built
+     * with a smaller count gets the first entries (the library fills only
+     * the caller's size).  Members added later go into a new structure. */
+    uint64_t bytes_by_type[XSR_REC_TYPE_COUNT];
 };
 #define XSR_CHECK_SUMMARY_INIT { .size = sizeof(struct xsr_check_summary) }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Checker lifecycle, event dispatch, end of stream, and xsr_verify. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,9 @@ int xsr_checker_finish(struct xsr_checker *k, int walk_rc, const struct xsr_erro
 int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_check_opts *opts,
                struct xsr_check_summary *summary, struct xsr_error *err)
 {
-    if (summary && xsri_opts_check(summary->size, sizeof(*summary), sizeof(*summary),
+    /* any caller's count of record types: at least the members before the array */
+    if (summary && xsri_opts_check(summary->size, sizeof(*summary),
+                                   offsetof(struct xsr_check_summary, bytes_by_type),
                                    "xsr_check_summary", err) < 0)
         return XSR_EINVAL;
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <xsr/gen.h>
+
 #include "sbuild.h"
 #include "testutil.h"
 #include "vcheck.h"
@@ -474,6 +476,29 @@ static void test_struct_sizes(void **state)
     assert_int_equal(sum.size, sizeof(sum));
     assert_int_equal(sum.errors, 1);
     xsr_chan_close(ch, NULL);
+
+    /* a caller built when there were fewer record types: its shorter array
+     * is filled, nothing beyond it */
+    struct xsr_gen_opts g;
+    xsr_gen_opts_init(&g, 3, XSR_DOM_X86_HVM);
+    struct xsr_chan *out = xsr_chan_mem_writer(NULL);
+    assert_int_equal(xsr_gen_write(&g, out, &err), 0);
+    size_t n;
+    const uint8_t *d = xsr_chan_mem_data(out, &n);
+    struct {
+        struct xsr_check_summary s;
+        uint64_t guard;
+    } older;
+    memset(&older, 0xee, sizeof(older));
+    older.s.size = offsetof(struct xsr_check_summary, bytes_by_type) + 2 * sizeof(uint64_t);
+    ch = xsr_chan_mem_reader(d, n, &err);
+    assert_int_equal(xsr_verify(ch, XSR_LAYER_NONE, NULL, &older.s, &err), 0);
+    assert_true(older.s.complete);
+    assert_true(older.s.bytes_by_type[XSR_REC_PAGE_DATA] > 0);
+    assert_true(older.s.bytes_by_type[XSR_REC_PAGE_DATA + 1] == 0xeeeeeeeeeeeeeeeeULL);
+    assert_true(older.guard == 0xeeeeeeeeeeeeeeeeULL);
+    xsr_chan_close(ch, NULL);
+    xsr_chan_close(out, NULL);
 }
 
 static void test_empty_input(void **state)
