@@ -50,11 +50,13 @@ struct xsr_domain;
 
 /* ------------------------------------------------------------- domain info */
 
-#define XSR_DOMAIN_INFO_VERSION 1u
 #define XSR_INVALID_FRAME UINT64_MAX /* "no frame" in pfn<->mfn translations */
 
+/* Filled by get_info.  Like every structure a caller allocates, it starts with
+ * its size (set by XSR_DOMAIN_INFO_INIT); members are only ever appended, and a
+ * back end fills no more than the caller's size. */
 struct xsr_domain_info {
-    uint32_t version;         /* XSR_DOMAIN_INFO_VERSION, set by the caller */
+    size_t size;              /* sizeof(struct xsr_domain_info): XSR_DOMAIN_INFO_INIT */
     uint32_t type;            /* XSR_DOM_X86_PV or XSR_DOM_X86_HVM (PVH is HVM) */
     uint32_t guest_width;     /* bytes of a guest word: 8, or 4 for a 32-bit PV guest */
     uint32_t pt_levels;       /* PV: 4 (64-bit) or 3 (32-bit PAE); HVM: 0 */
@@ -71,7 +73,7 @@ struct xsr_domain_info {
                                * slot 428 maps when slots 428..511 are Xen's; else
                                * XSR_INVALID_FRAME */
 };
-#define XSR_DOMAIN_INFO_INIT { .version = XSR_DOMAIN_INFO_VERSION }
+#define XSR_DOMAIN_INFO_INIT { .size = sizeof(struct xsr_domain_info) }
 
 static inline bool xsr_domain_vcpu_online(const struct xsr_domain_info *i, uint32_t v)
 {
@@ -111,7 +113,7 @@ struct xsr_domain_ops {
 
     /* --- the domain as a whole */
 
-    /* Fill *info (whose version the caller set) with the domain's shape and state. */
+    /* Fill *info (whose size the caller set) with the domain's shape and state. */
     int (*get_info)(struct xsr_domain *d, struct xsr_domain_info *info, struct xsr_error *err);
     /* Stop the guest's vCPUs; the memory and every state stay as they are until unpause. */
     int (*pause)(struct xsr_domain *d, struct xsr_error *err);
@@ -248,18 +250,17 @@ struct xsr_domain {
 
 /* ---------------------------------------------------- creating a domain */
 
-#define XSR_DOMAIN_CONFIG_VERSION 1u
-
-/* What a restore knows when it creates the domain it restores into. */
+/* What a restore knows when it creates the domain it restores into (an options
+ * structure: its size first, members only appended). */
 struct xsr_domain_config {
-    uint32_t version;     /* XSR_DOMAIN_CONFIG_VERSION */
+    size_t size;          /* sizeof(struct xsr_domain_config): XSR_DOMAIN_CONFIG_INIT */
     uint32_t type;        /* XSR_DOM_X86_PV or XSR_DOM_X86_HVM */
     uint32_t guest_width; /* PV: 8 or 4 (from X86_PV_INFO); HVM: 8 */
     uint32_t pt_levels;   /* PV: 4 or 3; HVM: 0 */
     uint64_t max_pfn;     /* room for pfns 0..max_pfn; populate beyond it: XSR_ELIMIT */
     uint32_t max_vcpus;   /* room for vCPUs 0..max_vcpus-1 (1..XSR_VCPU_MAX) */
 };
-#define XSR_DOMAIN_CONFIG_INIT { .version = XSR_DOMAIN_CONFIG_VERSION, .guest_width = 8 }
+#define XSR_DOMAIN_CONFIG_INIT { .size = sizeof(struct xsr_domain_config), .guest_width = 8 }
 
 #define XSR_DOMAIN_FACTORY_VERSION 1u
 

@@ -35,12 +35,11 @@ enum xsr_sim_type {
     XSR_SIM_HVM = 3,  /* HVM (PVH travels as HVM) */
 };
 
-#define XSR_SIM_CREATE_OPTS_VERSION 1u
 #define XSR_SIM_MEMORY_MIN (1u << 20)           /* 1 MiB */
 #define XSR_SIM_MEMORY_MAX (64ull << 30)        /* 64 GiB (pv32: 3.8 GiB) */
 
 struct xsr_sim_create_opts {
-    uint32_t version;     /* XSR_SIM_CREATE_OPTS_VERSION */
+    size_t size;          /* sizeof(struct xsr_sim_create_opts): XSR_SIM_CREATE_OPTS_INIT */
     enum xsr_sim_type type;
     uint64_t memory;      /* bytes of guest memory (multiple of 4096) */
     uint32_t vcpus;       /* 1..XSR_VCPU_MAX (default 1) */
@@ -50,7 +49,7 @@ struct xsr_sim_create_opts {
     uint64_t frame_seed;  /* machine-frame shuffle alone; 0: from seed */
 };
 #define XSR_SIM_CREATE_OPTS_INIT                                                        \
-    { .version = XSR_SIM_CREATE_OPTS_VERSION, .type = XSR_SIM_PV, .memory = 64u << 20,   \
+    { .size = sizeof(struct xsr_sim_create_opts), .type = XSR_SIM_PV, .memory = 64u << 20, \
       .vcpus = 1, .seed = 1 }
 
 /* Create a sim domain in path (written under a temporary name, renamed on success). */
@@ -77,16 +76,15 @@ enum xsr_sim_pattern {
     XSR_SIM_SWEEP = 2,   /* data pages in order, wrapping around */
 };
 
-#define XSR_SIM_WORKLOAD_VERSION 1u
 struct xsr_sim_workload {
-    uint32_t version;       /* XSR_SIM_WORKLOAD_VERSION */
+    size_t size;            /* sizeof(struct xsr_sim_workload): XSR_SIM_WORKLOAD_INIT */
     uint64_t rate;          /* page writes per second; 0: as fast as it can */
     enum xsr_sim_pattern pattern;
     uint32_t hot_pct;       /* 1..100, for XSR_SIM_HOT */
     uint32_t pt_every;      /* PV: every n-th write rewrites a page-table entry; 0 never */
 };
 #define XSR_SIM_WORKLOAD_INIT                                                           \
-    { .version = XSR_SIM_WORKLOAD_VERSION, .rate = 10000, .pattern = XSR_SIM_UNIFORM,   \
+    { .size = sizeof(struct xsr_sim_workload), .rate = 10000, .pattern = XSR_SIM_UNIFORM, \
       .hot_pct = 10, .pt_every = 64 }
 
 /*
@@ -105,6 +103,7 @@ int xsr_sim_workload_stop(struct xsr_domain *d, uint64_t *writes, struct xsr_err
 /* ------------------------------------------------------- inspection, checks */
 
 struct xsr_sim_summary {
+    size_t size;               /* sizeof(struct xsr_sim_summary): XSR_SIM_SUMMARY_INIT */
     enum xsr_sim_type type;
     uint64_t max_pfn, nr_pages, nr_frames, balloon_pages, broken_pages;
     uint64_t pt_pages[5];      /* [1..4] page tables per level */
@@ -114,6 +113,7 @@ struct xsr_sim_summary {
     uint64_t seed;
     bool paused;
 };
+#define XSR_SIM_SUMMARY_INIT { .size = sizeof(struct xsr_sim_summary) }
 int xsr_sim_summary(struct xsr_domain *d, struct xsr_sim_summary *s, struct xsr_error *err);
 /* Print the summary and the state blobs' sizes as `xsr sim show` does. */
 int xsr_sim_show(struct xsr_domain *d, FILE *out, struct xsr_error *err);

@@ -45,7 +45,7 @@ static void test_wrappers(void **state)
     struct xsr_domain_info info = XSR_DOMAIN_INFO_INIT;
     struct xsr_error err;
 
-    assert_int_equal(info.version, XSR_DOMAIN_INFO_VERSION);
+    assert_int_equal(info.size, sizeof info);
     assert_int_equal(xsr_domain_get_info(&d, &info, &err), 0);
     assert_true(xsr_domain_vcpu_online(&info, 65));
     assert_false(xsr_domain_vcpu_online(&info, 64));
@@ -87,7 +87,7 @@ static void test_kinds_are_record_types(void **state)
     assert_int_equal(XSR_POLICY_CPUID, 0x11);
     assert_int_equal(XSR_POLICY_MSR, 0x12);
     struct xsr_domain_config cfg = XSR_DOMAIN_CONFIG_INIT;
-    assert_int_equal(cfg.version, XSR_DOMAIN_CONFIG_VERSION);
+    assert_int_equal(cfg.size, sizeof cfg);
 }
 
 int main(void)

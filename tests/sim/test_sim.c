@@ -230,6 +230,9 @@ static void test_hvm(void **state)
     assert_int_equal(i.type, XSR_DOM_X86_HVM);
     assert_int_equal(i.nr_online_vcpus, 3);
     assert_int_equal(i.nr_pages, 4096 - 256 + 8);
+    struct xsr_domain_info newer = XSR_DOMAIN_INFO_INIT;
+    newer.size += 8; /* a layout from a newer header */
+    assert_int_equal(xsr_domain_get_info(d, &newer, &err), XSR_EINVAL);
     /* the VGA hole and the balloon are holes; the magic pages exist */
     uint64_t vga = 0xa0, store;
     uint32_t t;
@@ -337,7 +340,7 @@ static void test_workload(void **state)
     /* paused: the workload waits */
     assert_int_equal(xsr_sim_workload_start(d, &w, &err), 0);
     nap_ms(20);
-    struct xsr_sim_summary s0, s1, s2;
+    struct xsr_sim_summary s0 = XSR_SIM_SUMMARY_INIT, s1 = XSR_SIM_SUMMARY_INIT, s2 = XSR_SIM_SUMMARY_INIT;
     assert_int_equal(xsr_sim_summary(d, &s0, &err), 0);
     assert_int_equal(s0.stamp, 0);
 

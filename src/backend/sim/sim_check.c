@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim_internal.h"
+#include "util/opts.h"
 
 static const char *type_name(enum xsr_sim_type t)
 {
@@ -20,10 +21,12 @@ int xsr_sim_summary(struct xsr_domain *d, struct xsr_sim_summary *out, struct xs
         return xsr_error_set(err, XSR_EINVAL, "xsr_sim_summary: not a sim domain");
     struct sim_dom *s = sim_of(d);
     struct xsr_domain_info i = XSR_DOMAIN_INFO_INIT;
-    int rc = d->ops->get_info(d, &i, err);
+    int rc = xsri_opts_check(out->size, sizeof *out, sizeof *out, "xsr_sim_summary", err);
+    if (!rc)
+        rc = d->ops->get_info(d, &i, err);
     if (rc)
         return rc;
-    *out = (struct xsr_sim_summary){ .type = s->h->sim_type, .max_pfn = s->h->max_pfn,
+    *out = (struct xsr_sim_summary){ .size = sizeof *out, .type = s->h->sim_type, .max_pfn = s->h->max_pfn,
                                      .nr_pages = s->h->nr_pages, .nr_frames = s->h->nr_frames,
                                      .balloon_pages = s->h->balloon_pages,
                                      .broken_pages = s->h->broken_pages,
@@ -40,7 +43,7 @@ int xsr_sim_summary(struct xsr_domain *d, struct xsr_sim_summary *out, struct xs
 
 int xsr_sim_show(struct xsr_domain *d, FILE *out, struct xsr_error *err)
 {
-    struct xsr_sim_summary m;
+    struct xsr_sim_summary m = XSR_SIM_SUMMARY_INIT;
     int rc = xsr_sim_summary(d, &m, err);
     if (rc)
         return rc;

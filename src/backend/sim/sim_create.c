@@ -8,13 +8,19 @@
 #include <string.h>
 
 #include "sim_internal.h"
+#include "util/opts.h"
 
 #define PV32_PFN_LIMIT 0xf5800ull /* below Xen's compat M2P at 0xF5800000 */
 
-int xsr_sim_create(const char *path, const struct xsr_sim_create_opts *o, struct xsr_error *err)
+int xsr_sim_create(const char *path, const struct xsr_sim_create_opts *opts, struct xsr_error *err)
 {
-    if (!path || !o || o->version != XSR_SIM_CREATE_OPTS_VERSION)
-        return xsr_error_set(err, XSR_EINVAL, "xsr_sim_create: bad arguments or options version");
+    struct xsr_sim_create_opts oc;
+    const struct xsr_sim_create_opts *o = &oc;
+    if (!path || !opts)
+        return xsr_error_set(err, XSR_EINVAL, "xsr_sim_create: NULL argument");
+    int rc = xsri_opts_load(&oc, sizeof oc, opts, sizeof oc, "xsr_sim_create_opts", err);
+    if (rc)
+        return rc;
     if (o->memory % SIM_PAGE || o->memory < XSR_SIM_MEMORY_MIN || o->memory > XSR_SIM_MEMORY_MAX)
         return xsr_error_set(err, XSR_ELIMIT, "guest memory must be a multiple of 4 KiB from 1 MiB to 64 GiB");
     if (o->type == XSR_SIM_PV32 && o->memory / SIM_PAGE > PV32_PFN_LIMIT)
@@ -48,7 +54,7 @@ int xsr_sim_create(const char *path, const struct xsr_sim_create_opts *o, struct
     /* more machine frames than pfns, so machine numbers reach past the pfns */
     r.nr_frames = pages + 8 + pages / 8 + 64;
     struct sim_dom *s;
-    int rc = sim_file_new(path, &r, &s, err);
+    rc = sim_file_new(path, &r, &s, err);
     if (rc)
         return rc;
     rc = o->type == XSR_SIM_HVM ? sim_build_hvm(s, o, err) : sim_build_pv(s, o, err);
@@ -64,12 +70,17 @@ struct factory_priv {
     char *path;
 };
 
-static int factory_create(const struct xsr_domain_factory *f, const struct xsr_domain_config *c,
+static int factory_create(const struct xsr_domain_factory *f, const struct xsr_domain_config *cfg,
                           struct xsr_domain **out, struct xsr_error *err)
 {
     const struct factory_priv *fp = f->priv;
-    if (!c || c->version != XSR_DOMAIN_CONFIG_VERSION || !out)
-        return xsr_error_set(err, XSR_EINVAL, "sim factory: bad arguments or config version");
+    struct xsr_domain_config cc;
+    const struct xsr_domain_config *c = &cc;
+    if (!cfg || !out)
+        return xsr_error_set(err, XSR_EINVAL, "sim factory: NULL argument");
+    int rc = xsri_opts_load(&cc, sizeof cc, cfg, sizeof cc, "xsr_domain_config", err);
+    if (rc)
+        return rc;
     struct sim_layout_req r = { .dom_type = c->type, .guest_width = c->guest_width,
                                 .pt_levels = c->pt_levels, .max_vcpus = c->max_vcpus,
                                 .max_pfn = c->max_pfn, .seed = c->max_pfn ^ 0xfac7 };
@@ -87,7 +98,7 @@ static int factory_create(const struct xsr_domain_factory *f, const struct xsr_d
         return xsr_error_set(err, XSR_ELIMIT, "sim factory: max pfn %#" PRIx64 " is too large", c->max_pfn);
     r.nr_frames = c->max_pfn + 1 + 64;
     struct sim_dom *s;
-    int rc = sim_file_new(fp->path, &r, &s, err);
+    rc = sim_file_new(fp->path, &r, &s, err);
     if (rc)
         return rc;
     *out = &s->dom;

@@ -10,6 +10,7 @@
 #include <xsr/convert.h>
 
 #include "sim_internal.h"
+#include "util/opts.h"
 
 #define LOCKED(s, expr)                                                                  \
     ({                                                                                   \
@@ -73,9 +74,14 @@ static void hvm_online(struct sim_dom *s, struct xsr_domain_info *i)
 static int op_get_info(struct xsr_domain *d, struct xsr_domain_info *i, struct xsr_error *err)
 {
     struct sim_dom *s = sim_of(d);
-    if (!i || i->version != XSR_DOMAIN_INFO_VERSION)
-        return xsr_error_set(err, XSR_EINVAL, "get_info: bad info version");
-    *i = (struct xsr_domain_info){ .version = XSR_DOMAIN_INFO_VERSION };
+    if (!i)
+        return xsr_error_set(err, XSR_EINVAL, "get_info: NULL info");
+    size_t size = i->size;
+    int rc = xsri_opts_check(size, sizeof *i, sizeof *i, "xsr_domain_info", err);
+    if (rc)
+        return rc;
+    struct xsr_domain_info full = { .size = size }, *out = i;
+    i = &full;
     const struct sim_hdr *h = s->h;
     i->type = h->dom_type;
     i->guest_width = h->guest_width;
@@ -101,6 +107,7 @@ static int op_get_info(struct xsr_domain *d, struct xsr_domain_info *i, struct x
     i->paused = h->paused;
     i->dying = s->destroyed;
     i->compat_m2p_mfn0 = h->pt_levels == 3 ? sim_xen_mfn(s, 16) : XSR_INVALID_FRAME;
+    memcpy(out, &full, size);
     return 0;
 }
 

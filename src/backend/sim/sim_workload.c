@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "sim_internal.h"
+#include "util/opts.h"
 
 struct sim_workload {
     pthread_t thread;
@@ -123,11 +124,16 @@ static int fail(struct sim_workload *w, int rc)
     return rc;
 }
 
-int xsr_sim_workload_start(struct xsr_domain *d, const struct xsr_sim_workload *cfg,
+int xsr_sim_workload_start(struct xsr_domain *d, const struct xsr_sim_workload *wl,
                            struct xsr_error *err)
 {
-    if (!xsr_sim_is(d) || !cfg || cfg->version != XSR_SIM_WORKLOAD_VERSION)
-        return xsr_error_set(err, XSR_EINVAL, "workload: not a sim domain, or bad workload version");
+    struct xsr_sim_workload wc;
+    const struct xsr_sim_workload *cfg = &wc;
+    if (!xsr_sim_is(d) || !wl)
+        return xsr_error_set(err, XSR_EINVAL, "workload: not a sim domain, or no workload");
+    int rc = xsri_opts_load(&wc, sizeof wc, wl, sizeof wc, "xsr_sim_workload", err);
+    if (rc)
+        return rc;
     if (cfg->pattern > XSR_SIM_SWEEP || (cfg->pattern == XSR_SIM_HOT && (cfg->hot_pct < 1 || cfg->hot_pct > 100)))
         return xsr_error_set(err, XSR_EINVAL, "workload: bad pattern or hot-set size");
     struct sim_dom *s = sim_of(d);
