@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-frame state of the analyses (src/inspect/extract_pfns.c): the
+ * The receiver (src/receive/): its sink's batches, and its per-frame state: the
  * frames named in the current pass are remembered so that starting the next
  * pass costs what the pass named, not a sweep of every frame.  A stream of
  * passes of 66,560 frames each below a high pfn made each new pass sweep
@@ -11,9 +11,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <cmocka.h>
 
-#include "inspect/analyze_scan.h"
+#include "receive/receive.h"
+#include "mkstream.h"
 
 static void mark_range(struct xsri_pfns *p, uint64_t first, uint64_t n)
 {
@@ -74,11 +76,87 @@ static void test_small_state(void **state)
     xsri_pfns_free(&p);
 }
 
+/* The receiver's sink gets each PAGE_DATA record in batches of at most
+ * XSR_PAGE_BATCH_MAX entries, before their pages, with a view of their
+ * contiguous data, and every page after its batch. */
+struct sink {
+    unsigned batches, pages;
+    uint32_t next;            /* next entry expected in a page */
+    uint32_t batch_end;
+    const uint8_t *data;      /* of the current batch */
+    uint32_t data_seen;
+};
+
+static int on_batch(void *ctx, struct xsri_scan *s, const struct xsri_batch *b, struct xsr_error *err)
+{
+    struct sink *k = ctx;
+    (void)err;
+    assert_true(b->count >= 1 && b->count <= XSR_PAGE_BATCH_MAX);
+    assert_int_equal(b->first, k->next);
+    assert_int_equal(b->data_pages, b->count); /* every entry NOTAB here */
+    /* not applied yet: the frames of this batch are new */
+    for (uint32_t i = b->first; i < b->first + b->count; i++)
+        assert_int_equal(s->pfns.st[xsr_pfn_word_pfn(xsr_page_data_word(b->pd, i))], 0);
+    k->batch_end = b->first + b->count;
+    k->data = b->data;
+    k->data_seen = 0;
+    k->batches++;
+    return 0;
+}
+
+static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, struct xsr_error *err)
+{
+    struct sink *k = ctx;
+    (void)s;
+    (void)err;
+    assert_true(k->next < k->batch_end);
+    assert_ptr_equal(pg->data, k->data + (size_t)k->data_seen * XSR_PAGE_SIZE); /* zero-copy */
+    assert_int_equal(pg->data[0], (uint8_t)pg->pfn);
+    k->data_seen++;
+    k->next++;
+    k->pages++;
+    return 0;
+}
+
+static void test_batches(void **state)
+{
+    (void)state;
+    enum { N = 2 * XSR_PAGE_BATCH_MAX + 5 };
+    uint64_t *w = malloc(N * sizeof(*w));
+    uint8_t *fill = malloc(N);
+    assert_non_null(w);
+    assert_non_null(fill);
+    for (uint32_t i = 0; i < N; i++) {
+        w[i] = xsr_pfn_word_make(XSR_PFN_NOTAB, i);
+        fill[i] = (uint8_t)i;
+    }
+    struct ms *m = ms_begin(XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
+    ms_pages(m, N, w, fill);
+    size_t len;
+    uint8_t *buf = ms_end(m, &len);
+    struct xsr_error err;
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(buf, len, &err);
+    struct sink k = { 0 };
+    struct xsri_scan_cb cb = { .ctx = &k, .batch = on_batch, .page = on_page };
+    struct xsri_scan s;
+    assert_int_equal(xsri_scan_run(in, NULL, false, &cb, &s, &err), 0);
+    assert_int_equal(k.batches, 3);
+    assert_int_equal(k.pages, N);
+    assert_true(s.complete);
+    xsri_scan_free(&s);
+    xsr_chan_close(in, NULL);
+    free(buf);
+    free(w);
+    free(fill);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_large_pass_remembered),
         cmocka_unit_test(test_small_state),
+        cmocka_unit_test(test_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The page scanner shared by the analyses: one walk over a save image with
- * the receiver's page semantics applied to the per-frame state.
+ * The receiver: one walk over a save image with the receiver's page
+ * semantics applied to the per-frame state (receive.h).
  */
 #include <inttypes.h>
 #include <string.h>
 
-#include "analyze_scan.h"
+#include "receive.h"
 
 #define PROGRESS_STEP (16u << 20)
 
@@ -29,6 +29,19 @@ static bool repeats_pass(const struct xsri_scan *s, const struct xsr_page_data *
             return true;
     }
     return false;
+}
+
+static int batch(struct xsri_scan *s, const struct xsri_scan_cb *cb, const struct xsr_page_data *pd,
+                 uint32_t first, const uint8_t *data, uint64_t data_off, struct xsr_error *err)
+{
+    struct xsri_batch b = {
+        .pd = pd, .first = first, .data = data, .data_offset = data_off, .verify = s->verify,
+    };
+    b.count = pd->count - first < XSR_PAGE_BATCH_MAX ? pd->count - first : XSR_PAGE_BATCH_MAX;
+    for (uint32_t i = first; i < first + b.count; i++)
+        if (xsr_pfn_type_has_data(xsr_pfn_word_type(xsr_page_data_word(pd, i))))
+            b.data_pages++;
+    return cb->batch(cb->ctx, s, &b, err);
 }
 
 static int page_data(struct xsri_scan *s, const struct xsri_scan_cb *cb, const struct xsr_event *ev,
@@ -68,6 +81,10 @@ static int page_data(struct xsri_scan *s, const struct xsri_scan_cb *cb, const s
         uint64_t w = xsr_page_data_word(&pd, i);
         unsigned type = xsr_pfn_word_type(w);
         struct xsri_page pg;
+
+        if (i % XSR_PAGE_BATCH_MAX == 0 && cb->batch &&
+            (rc = batch(s, cb, &pd, i, data, data_off, err)) < 0)
+            return rc;
 
         if (!xsr_pfn_type_valid(type))
             continue; /* carries no data; the checker reports it */

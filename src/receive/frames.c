@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Per-frame state of the analyses: a compact array grown to the highest pfn. */
+/* Per-frame state of the receiver: a compact array grown to the highest pfn. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze_scan.h"
+#include "receive.h"
 
 /* Pfns remembered per pass at first; the list grows up to a 1/PASS_SHARE of
  * the frames before a sweep of the whole array replaces it. */
