@@ -171,6 +171,26 @@ static void check_pv(enum xsr_sim_type type)
         assert_int_equal(pfns[k], XSR_INVALID_FRAME);
     }
 
+    /* the walk notices a pfn no entry maps, and an entry that maps a foreign frame */
+    uint64_t l1 = find_type(d, i.max_pfn, XSR_PFN_L1TAB);
+    uint64_t *l1t = (uint64_t *)map1(d, l1, XSR_MAP_WRITE), keep = l1t[77];
+    assert_true(keep & 1);
+    l1t[77] = 0;
+    assert_int_equal(xsr_sim_check_tables(d, &unmapped, &err), 0);
+    assert_int_equal(unmapped, 1);
+    l1t[77] = (keep & ~0x000ffffffffff000ull) | (i.max_mfn + 1) << 12;
+    assert_int_equal(xsr_sim_check_tables(d, &unmapped, &err), XSR_EFORMAT);
+    assert_non_null(strstr(err.message, "not a frame of the guest"));
+    l1t[77] = keep;
+    /* pinning a table that maps a foreign frame is refused, as Xen refuses it */
+    uint64_t l1b = find_type(d, i.max_pfn, XSR_PFN_L1TAB) + 1, keepb;
+    uint64_t *l1bt = (uint64_t *)map1(d, l1b, XSR_MAP_WRITE);
+    keepb = l1bt[3];
+    l1bt[3] = (keepb & ~0x000ffffffffff000ull) | (i.max_mfn + 5) << 12 | 1;
+    uint32_t pin1 = XSR_PFN_L1TAB_PIN;
+    assert_int_equal(d->ops->pin_tables(d, &l1b, &pin1, 1, &err), XSR_EFAULT);
+    l1bt[3] = keepb;
+
     /* the P2M frames hold pfn -> mfn in guest-width entries */
     size_t n;
     assert_int_equal(d->ops->get_p2m_frames(d, NULL, 0, &n, &err), 0);
