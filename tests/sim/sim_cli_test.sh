@@ -34,6 +34,8 @@ expect_grep "$tmp/out" 'same' "last diff"
 expect_rc 1 "diff pv/hvm" "$xsr" sim diff "$tmp/pv.sim" "$tmp/hvm.sim"
 expect_grep "$tmp/out" '^guest type: ' "diff pv/hvm says the type"
 
+expect_rc 2 "diff with one file" "$xsr" sim diff "$tmp/pv.sim"
+expect_grep "$tmp/err" "Try 'xsr help sim'" "the hint names the sim command"
 expect_rc 2 "run without --seconds" "$xsr" sim run "$tmp/pv.sim"
 expect_rc 2 "bad workload" "$xsr" sim run --workload warm --seconds 1 "$tmp/pv.sim"
 expect_rc 0 "run" "$xsr" sim run --workload sweep,rate=5K --seconds 1 "$tmp/pv.sim"

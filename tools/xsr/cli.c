@@ -17,17 +17,13 @@ int cli_help(const char *usage)
     return CLI_EXIT_OK;
 }
 
-/* "xsr verify" -> "verify" for the hint. */
-static const char *subcommand_name(const char *prog)
-{
-    const char *sp = strrchr(prog, ' ');
-    return sp ? sp + 1 : prog;
-}
-
 int cli_bad_option(const char *prog)
 {
-    if (strchr(prog, ' '))
-        fprintf(stderr, "Try 'xsr help %s' for more information.\n", subcommand_name(prog));
+    const char *sp = strchr(prog, ' ');
+    /* the command's name: "xsr verify" -> "verify", "xsr sim diff" -> "sim" */
+    if (sp)
+        fprintf(stderr, "Try 'xsr help %.*s' for more information.\n", (int)strcspn(sp + 1, " "),
+                sp + 1);
     else
         fprintf(stderr, "Try 'xsr --help' for more information.\n");
     return CLI_EXIT_USAGE;
