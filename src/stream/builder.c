@@ -197,13 +197,23 @@ int xsr_builder_record_iov(struct xsr_builder *b, uint32_t type, const struct io
     return libxc_record(b, type, iov, iovcnt, err);
 }
 
-int xsr_builder_record(struct xsr_builder *b, uint32_t type, const void *body, uint32_t len,
-                       struct xsr_error *err)
+typedef int (*append_iov_fn)(struct xsr_builder *b, uint32_t type, const struct iovec *iov,
+                             int iovcnt, struct xsr_error *err);
+
+/* A record with one contiguous body, through the iovec form. */
+static int append_body(append_iov_fn fn, struct xsr_builder *b, uint32_t type, const void *body,
+                       uint32_t len, struct xsr_error *err)
 {
     if (!body && len)
         return xsri_stream_fail(err, XSR_EINVAL, "no body given for a record of %" PRIu32 " bytes", len);
     struct iovec iov = { .iov_base = (void *)(uintptr_t)body, .iov_len = len };
-    return xsr_builder_record_iov(b, type, &iov, len ? 1 : 0, err);
+    return fn(b, type, &iov, len ? 1 : 0, err);
+}
+
+int xsr_builder_record(struct xsr_builder *b, uint32_t type, const void *body, uint32_t len,
+                       struct xsr_error *err)
+{
+    return append_body(xsr_builder_record_iov, b, type, body, len, err);
 }
 
 int xsr_builder_page_data(struct xsr_builder *b, const uint64_t *words, uint32_t count,
@@ -279,10 +289,7 @@ int xsr_builder_libxl_record_iov(struct xsr_builder *b, uint32_t type, const str
 int xsr_builder_libxl_record(struct xsr_builder *b, uint32_t type, const void *body, uint32_t len,
                              struct xsr_error *err)
 {
-    if (!body && len)
-        return xsri_stream_fail(err, XSR_EINVAL, "no body given for a record of %" PRIu32 " bytes", len);
-    struct iovec iov = { .iov_base = (void *)(uintptr_t)body, .iov_len = len };
-    return xsr_builder_libxl_record_iov(b, type, &iov, len ? 1 : 0, err);
+    return append_body(xsr_builder_libxl_record_iov, b, type, body, len, err);
 }
 
 int xsr_builder_libxc_end(struct xsr_builder *b, struct xsr_error *err)
