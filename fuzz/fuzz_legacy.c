@@ -41,6 +41,7 @@ static void convert(const uint8_t *data, size_t size, const struct xsr_legacy_op
     }
     out = xsr_chan_mem_writer(&r->err);
     FZ_CHECK(out, "mem writer: %s", r->err.message);
+    r->info.size = sizeof(r->info);
     r->rc = xsr_convert_legacy(in, out, o, &r->info, &r->err);
     const uint8_t *d = xsr_chan_mem_data(out, &n);
     r->out = malloc(n ? n : 1);
@@ -83,7 +84,8 @@ static void check_output(const struct result *r, size_t in_size)
 
 static void check_v4(const struct result *r)
 {
-    struct xsr_convert_opts o = { .version = 4 };
+    struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
+    o.version = 4;
     struct xsr_error err;
     struct xsr_chan *in, *out;
 
@@ -101,7 +103,7 @@ static void check_v4(const struct result *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct xsr_legacy_opts o = { 0 };
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
     struct result a, b;
 
     if (size < 1)

@@ -98,6 +98,7 @@ int xsr_legacy_probe(const uint8_t *b, size_t n, struct xsr_legacy_probe *p, str
 enum xsr_legacy_xl { XSR_LEGACY_XL_AUTO = 0, XSR_LEGACY_XL_PRESENT, XSR_LEGACY_XL_ABSENT };
 
 struct xsr_legacy_opts {
+    size_t size;             /* sizeof(struct xsr_legacy_opts): XSR_LEGACY_OPTS_INIT */
     unsigned width;          /* toolstack width in bits, 32 or 64; 0 = detect */
     uint32_t guest;          /* XSR_DOM_X86_PV or _HVM; 0 = detect */
     enum xsr_layer format;   /* output XSR_LAYER_LIBXC or _LIBXL; NONE = libxl
@@ -110,8 +111,10 @@ struct xsr_legacy_opts {
     void (*progress)(void *ctx, uint64_t done, int64_t total);
     void *progress_ctx;
 };
+#define XSR_LEGACY_OPTS_INIT { .size = sizeof(struct xsr_legacy_opts) }
 
 struct xsr_legacy_info {
+    size_t size;             /* sizeof(struct xsr_legacy_info): XSR_LEGACY_INFO_INIT */
     unsigned width;          /* toolstack width used (bits) */
     uint32_t guest;          /* guest type used */
     bool width_detected, guest_detected; /* probed rather than given */
@@ -141,6 +144,7 @@ struct xsr_legacy_info {
     uint64_t trailing_bytes; /* ignored after a stream that declared its end */
     uint64_t in_bytes, out_bytes;
 };
+#define XSR_LEGACY_INFO_INIT { .size = sizeof(struct xsr_legacy_info) }
 
 /*
  * Convert a legacy stream read from in to out.  On error err gives the byte
@@ -153,6 +157,7 @@ int xsr_convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct x
 /* ------------------------------------------------- version conversion */
 
 struct xsr_convert_opts {
+    size_t size;             /* sizeof(struct xsr_convert_opts): XSR_CONVERT_OPTS_INIT */
     uint32_t version;        /* target libxc stream version: 2, 3 or 4 */
     enum xsr_layer format;   /* input's outermost layer; NONE = detect */
     bool allow_lossy;        /* to v2: drop CPUID/MSR policy records;
@@ -162,8 +167,10 @@ struct xsr_convert_opts {
     void (*progress)(void *ctx, uint64_t done, int64_t total);
     void *progress_ctx;
 };
+#define XSR_CONVERT_OPTS_INIT { .size = sizeof(struct xsr_convert_opts) }
 
 struct xsr_convert_info {
+    size_t size;             /* sizeof(struct xsr_convert_info): XSR_CONVERT_INFO_INIT */
     enum xsr_layer format;   /* outermost layer of the input */
     uint32_t from_version, to_version;
     uint64_t records_in, records_out; /* libxc records */
@@ -175,6 +182,7 @@ struct xsr_convert_info {
     uint32_t records_dropped; /* other records left out (listed in notes) */
     uint64_t in_bytes, out_bytes;
 };
+#define XSR_CONVERT_INFO_INIT { .size = sizeof(struct xsr_convert_info) }
 
 /*
  * Rewrite a save image (bare libxc, libxl or xl) to another libxc stream

@@ -14,6 +14,7 @@
 #include <xsr/stream.h>
 
 #include "convert_internal.h"
+#include "util/opts.h"
 
 #define BUFFER_DEFAULT (256u << 20)
 #define PROGRESS_STEP (16u << 20)
@@ -384,18 +385,15 @@ static int event(struct vconv *c, const struct xsr_event *ev)
     }
 }
 
-int xsr_convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_convert_opts *o,
-                        struct xsr_convert_info *info, struct xsr_error *err)
+static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_convert_opts *o,
+                           struct xsr_convert_info *info, struct xsr_error *err)
 {
-    struct xsr_convert_info scratch;
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsr_walker *walker = NULL;
     struct xsr_event ev;
     struct vconv c;
     int rc;
 
-    if (!info)
-        info = &scratch;
     memset(info, 0, sizeof(*info));
     memset(&c, 0, sizeof(c));
     if (!in || !out || !o)
@@ -443,4 +441,21 @@ out:
     xsr_walker_free(walker);
     free(c.held);
     return rc < 0 ? rc : 0;
+}
+
+int xsr_convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_convert_opts *opts,
+                        struct xsr_convert_info *info, struct xsr_error *err)
+{
+    struct xsr_convert_opts o;
+    struct xsr_convert_info full;
+
+    if (info && xsri_opts_check(info->size, sizeof(full), sizeof(full), "xsr_convert_info", err) < 0)
+        return XSR_EINVAL;
+    if (opts && xsri_opts_load(&o, sizeof(o), opts, sizeof(o), "xsr_convert_opts", err) < 0)
+        return XSR_EINVAL;
+    int rc = convert_version(in, out, opts ? &o : NULL, &full, err);
+    full.size = sizeof(full);
+    if (info)
+        memcpy(info, &full, info->size); /* the caller's layout */
+    return rc;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "legacy_conv.h"
+#include "util/opts.h"
 
 int xsri_lc_fail(struct xsri_conv *c, uint64_t off, int code, const char *fmt, ...)
 {
@@ -444,18 +445,12 @@ static int convert(struct xsri_conv *c)
     return rc;
 }
 
-int xsr_convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_legacy_opts *o,
-                       struct xsr_legacy_info *info, struct xsr_error *err)
+static int convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_legacy_opts *o,
+                          struct xsr_legacy_info *info, struct xsr_error *err)
 {
-    static const struct xsr_legacy_opts defaults;
-    struct xsr_legacy_info scratch_info;
     struct xsri_conv *c;
     int rc;
 
-    if (!o)
-        o = &defaults;
-    if (!info)
-        info = &scratch_info;
     memset(info, 0, sizeof(*info));
     if (!in || !out)
         return xsr_error_set(err, XSR_EINVAL, "legacy conversion needs an input and an output");
@@ -515,3 +510,20 @@ int xsr_convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct x
     return rc;
 }
 
+
+int xsr_convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_legacy_opts *opts,
+                       struct xsr_legacy_info *info, struct xsr_error *err)
+{
+    struct xsr_legacy_opts o;
+    struct xsr_legacy_info full;
+
+    if (info && xsri_opts_check(info->size, sizeof(full), sizeof(full), "xsr_legacy_info", err) < 0)
+        return XSR_EINVAL;
+    if (xsri_opts_load(&o, sizeof(o), opts, sizeof(o), "xsr_legacy_opts", err) < 0)
+        return XSR_EINVAL;
+    int rc = convert_legacy(in, out, &o, &full, err);
+    full.size = sizeof(full);
+    if (info)
+        memcpy(info, &full, info->size); /* the caller's layout */
+    return rc;
+}

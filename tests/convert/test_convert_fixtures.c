@@ -27,8 +27,9 @@ static uint8_t *load(const char *name, size_t *len)
 
 static void round_trip(const char *name, bool pv)
 {
-    struct xsr_convert_opts o = { .version = 4 };
-    struct xsr_convert_info info;
+    struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
+    o.version = 4;
+    struct xsr_convert_info info = XSR_CONVERT_INFO_INIT;
     struct xsr_error err;
     struct lt_list l3, l4;
     uint8_t *v3, *v4, *back, *v2;

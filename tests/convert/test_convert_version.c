@@ -53,7 +53,9 @@ static uint8_t *generate(const struct shape *s, uint32_t version, size_t *len)
 static uint8_t *convert(const uint8_t *in, size_t len, uint32_t to, bool lossy, size_t *out_len,
                         struct xsr_convert_info *info)
 {
-    struct xsr_convert_opts o = { .version = to, .allow_lossy = lossy };
+    struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
+    o.version = to;
+    o.allow_lossy = lossy;
     struct xsr_error err;
     uint8_t *out;
 
@@ -139,7 +141,7 @@ static void test_matrix(void **state)
             size_t in_len;
             uint8_t *in = generate(s, from, &in_len);
             for (uint32_t to = 2; to <= 4; to++) {
-                struct xsr_convert_info info;
+                struct xsr_convert_info info = XSR_CONVERT_INFO_INIT;
                 size_t out_len, back_len;
                 uint8_t *out = convert(in, in_len, to, true, &out_len, &info);
                 if (lt_verify(out, out_len, false, msg, sizeof(msg)) != 0)
@@ -176,9 +178,11 @@ static void test_matrix(void **state)
 static void test_fold_holds_records(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts lo = { .format = XSR_LAYER_LIBXC };
-    struct xsr_convert_opts o = { .version = 4 };
-    struct xsr_convert_info info;
+    struct xsr_legacy_opts lo = XSR_LEGACY_OPTS_INIT;
+    lo.format = XSR_LAYER_LIBXC;
+    struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
+    o.version = 4;
+    struct xsr_convert_info info = XSR_CONVERT_INFO_INIT;
     struct xsr_error err;
     struct lt_list l;
     uint8_t *leg, *v3, *v4;
@@ -233,7 +237,9 @@ static uint8_t *with_record_patched(const uint8_t *in, size_t len, uint32_t type
 static void expect_fail(const uint8_t *in, size_t len, uint32_t to, bool lossy, int code,
                         const char *substr, uint64_t offset)
 {
-    struct xsr_convert_opts o = { .version = to, .allow_lossy = lossy };
+    struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
+    o.version = to;
+    o.allow_lossy = lossy;
     struct xsr_error err;
     uint8_t *out;
     size_t out_len;
@@ -296,12 +302,50 @@ static void test_errors(void **state)
     expect_fail(z, 8, 5, false, XSR_EINVAL, "not 2, 3 or 4", UINT64_MAX);
 }
 
+/* Both converters' options and results carry their size: unset or newer
+ * sizes are refused before a byte is read or written. */
+static void test_struct_sizes(void **state)
+{
+    (void)state;
+    static const uint8_t b[64];
+    struct xsr_error err;
+    struct xsr_chan *in = xsr_chan_mem_reader(b, sizeof(b), NULL);
+    struct xsr_chan *out = xsr_chan_mem_writer(NULL);
+    struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
+    struct xsr_convert_info info = XSR_CONVERT_INFO_INIT;
+    o.version = 4;
+    info.size = 0;
+    assert_int_equal(xsr_convert_version(in, out, &o, &info, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_convert_info"));
+    info.size = sizeof(info);
+    o.size = sizeof(o) + 4;
+    assert_int_equal(xsr_convert_version(in, out, &o, &info, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_convert_opts"));
+
+    struct xsr_legacy_opts lo = XSR_LEGACY_OPTS_INIT;
+    struct xsr_legacy_info li = XSR_LEGACY_INFO_INIT;
+    lo.size = 0;
+    assert_int_equal(xsr_convert_legacy(in, out, &lo, &li, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_legacy_opts"));
+    lo.size = sizeof(lo);
+    li.size = sizeof(li) * 2;
+    assert_int_equal(xsr_convert_legacy(in, out, &lo, &li, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_legacy_info"));
+    assert_int_equal(xsr_chan_offset(in), 0);
+    size_t len;
+    xsr_chan_mem_data(out, &len);
+    assert_int_equal(len, 0);
+    xsr_chan_close(in, NULL);
+    xsr_chan_close(out, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_fold_holds_records),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_struct_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

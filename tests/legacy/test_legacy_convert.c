@@ -103,8 +103,10 @@ static void run_one(unsigned width, uint32_t guest, unsigned gw, enum xsr_layer 
                     uint32_t version, const struct variant *v)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { .format = fmt, .version = version };
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    o.format = fmt;
+    o.version = version;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     struct lt_list l;
     uint8_t *in, *out;
@@ -227,8 +229,11 @@ static void test_v4_is_v3_folded(void **state)
         for (unsigned cps = 1; cps <= 3; cps += 2)
             for (int gw = 4; gw <= 8; gw += 4) {
                 struct xsr_legacy_gen_opts g;
-                struct xsr_legacy_opts o = { .format = XSR_LAYER_LIBXL, .version = 3 };
-                struct xsr_convert_opts co = { .version = 4 };
+                struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+                o.format = XSR_LAYER_LIBXL;
+                o.version = 3;
+                struct xsr_convert_opts co = XSR_CONVERT_OPTS_INIT;
+                co.version = 4;
                 struct xsr_error err;
                 uint8_t *in, *v3, *v4, *v3v4;
                 size_t in_len, l3, l4, l34;
@@ -255,8 +260,10 @@ static void test_v4_is_v3_folded(void **state)
 static void check_remus(uint32_t guest, bool compress, uint32_t version)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { .format = XSR_LAYER_LIBXL, .version = version };
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    o.format = XSR_LAYER_LIBXL;
+    o.version = version;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     struct lt_list l;
     uint8_t *in, *out;
@@ -312,7 +319,9 @@ static void test_remus(void **state)
 static void test_remus_small_cache(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { .format = XSR_LAYER_LIBXL, .delta_cache = 16 };
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    o.format = XSR_LAYER_LIBXL;
+    o.delta_cache = 16;
     struct xsr_error err;
     uint8_t *in, *out;
     size_t in_len, out_len;
@@ -361,7 +370,8 @@ static void *feed(void *arg)
 static void test_pipe_and_short_reads(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { .format = XSR_LAYER_LIBXL };
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    o.format = XSR_LAYER_LIBXL;
     struct xsr_error err;
     uint8_t *in, *ref;
     size_t in_len, ref_len;
@@ -418,8 +428,8 @@ static void test_pipe_and_short_reads(void **state)
 static void test_xl_header(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { 0 };
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     uint8_t *in, *out, *plain, *plain_out;
     size_t in_len, out_len, plain_len, plain_out_len;
@@ -477,8 +487,10 @@ static void test_xl_header(void **state)
 static void test_overrides(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { .width = 64, .guest = XSR_DOM_X86_PV };
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    o.width = 64;
+    o.guest = XSR_DOM_X86_PV;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     uint8_t *in, *out;
     size_t in_len, out_len;
@@ -501,8 +513,8 @@ static void test_overrides(void **state)
 static void test_old_streams(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { 0 };
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     struct lt_list l;
     uint8_t *in, *out;
@@ -558,8 +570,9 @@ static void test_empty_xsave(void **state)
      * vCPU id only; so do we, in version 3 and (held back until the shared
      * info) version 4. */
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { 0 };
-    struct xsr_convert_opts co = { .version = 4 };
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    struct xsr_convert_opts co = XSR_CONVERT_OPTS_INIT;
+    co.version = 4;
     struct lt_marks *m = calloc(1, sizeof(*m));
     struct xsr_error err;
     struct lt_list l;
@@ -600,8 +613,8 @@ static void test_empty_xsave(void **state)
 static void test_trailing_after_last(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { 0 };
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     uint8_t *in, *out, *ref;
     size_t in_len, out_len, ref_len;
@@ -628,8 +641,9 @@ static void test_device_model_signatures(void **state)
 {
     static struct lt_marks m;
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { .format = XSR_LAYER_LIBXL };
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    o.format = XSR_LAYER_LIBXL;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     struct lt_list l;
     uint8_t *in, *out, *ref;
@@ -689,7 +703,8 @@ static void on_progress(void *ctx, uint64_t done, int64_t total)
 static void test_progress(void **state)
 {
     struct xsr_legacy_gen_opts g;
-    struct xsr_legacy_opts o = { .progress = on_progress };
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    o.progress = on_progress;
     struct progress_log p = { 0, 0, 0, true };
     struct xsr_error err;
     uint8_t *in, *out;

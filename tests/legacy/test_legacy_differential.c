@@ -101,8 +101,8 @@ static uint8_t *expected(const uint8_t *xen, size_t len, bool pv, size_t *out_le
 static void run_case(unsigned n)
 {
     struct ccase c;
-    struct xsr_legacy_opts o;
-    struct xsr_legacy_info info;
+    struct xsr_legacy_opts o = XSR_LEGACY_OPTS_INIT;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     char in_path[4200], xen_path[4200], ours_path[4200], cmd[13000], msg[600];
     uint8_t *in, *ours, *xen, *want;
@@ -114,7 +114,7 @@ static void run_case(unsigned n)
     pv = c.g.guest == XSR_DOM_X86_PV;
     in = lt_gen(&c.g, &in_len, NULL);
     assert_non_null(in);
-    memset(&o, 0, sizeof(o));
+    o = (struct xsr_legacy_opts)XSR_LEGACY_OPTS_INIT;
     o.format = c.fmt;
     xsr_error_clear(&err);
     if (lt_convert(in, in_len, &o, &ours, &ours_len, &info, &err) != 0)

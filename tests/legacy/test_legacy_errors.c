@@ -62,7 +62,8 @@ static bool is_valid_end(const struct lt_marks *m, uint64_t cut, bool hvm)
 
 static void truncate_everywhere(struct xsr_legacy_gen_opts *o, enum xsr_layer fmt)
 {
-    struct xsr_legacy_opts co = { .format = fmt };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
+    co.format = fmt;
     size_t len;
     uint8_t *b = gen(o, &len);
     static struct lt_marks m;
@@ -143,7 +144,7 @@ static void test_truncation(void **state)
 static void test_bad_chunks(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     size_t len;
     uint8_t *b;
     (void)state;
@@ -186,7 +187,7 @@ static void test_bad_chunks(void **state)
 
 static void test_batch_entries(void **state)
 {
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     (void)state;
 
     for (unsigned width = 32; width <= 64; width += 32) {
@@ -232,7 +233,7 @@ static void test_batch_entries(void **state)
 static void test_inconsistent_sizes(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     size_t len;
     uint8_t *b;
     (void)state;
@@ -303,7 +304,7 @@ static void sb_tail(struct sb *s, uint32_t ctx_len)
 
 static void test_hand_built(void **state)
 {
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     struct sb s;
     (void)state;
 
@@ -378,7 +379,8 @@ static void test_toolstack_limit(void **state)
     size_t cap = 8 + chunks * (8 + (size_t)body) + 4 + 24 + 4 + 16, n = 0;
     uint8_t *b = malloc(cap);
     uint64_t at[10];
-    struct xsr_legacy_opts co = { .format = XSR_LAYER_LIBXL };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
+    co.format = XSR_LAYER_LIBXL;
     (void)state;
 
     assert_non_null(b);
@@ -412,7 +414,7 @@ static void test_toolstack_limit(void **state)
 static void test_trailing_garbage(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     size_t len;
     (void)state;
 
@@ -432,7 +434,7 @@ static void test_trailing_garbage(void **state)
 static void test_xl_and_detection(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     struct xsr_error err;
     size_t len;
     uint8_t *b;
@@ -466,7 +468,8 @@ static void test_xl_and_detection(void **state)
     free(b);
 
     /* bad arguments */
-    struct xsr_legacy_opts bad = { .version = 2 };
+    struct xsr_legacy_opts bad = XSR_LEGACY_OPTS_INIT;
+    bad.version = 2;
     expect_fail(z, 8, &bad, XSR_EINVAL, "version 3 or 4", ANY_OFFSET);
     bad.version = 0;
     bad.width = 48;
@@ -478,7 +481,8 @@ static void test_xl_and_detection(void **state)
 static void test_output_limits(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { .version = 4 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
+    co.version = 4;
     struct xsr_error err;
     uint8_t *out;
     size_t len, out_len;
@@ -518,7 +522,8 @@ static void test_output_limits(void **state)
 static void test_remus_corrupt(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { .format = XSR_LAYER_LIBXL };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
+    co.format = XSR_LAYER_LIBXL;
     size_t len;
     (void)state;
 
@@ -593,7 +598,7 @@ static uint64_t remus_stream(struct sb *s, const uint8_t *d1, size_t n1, const u
 
 static void test_remus_hand_built(void **state)
 {
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     static struct sb s;
     static uint8_t runs[1024 * 5];
     uint8_t whole[1 + XSR_PAGE_SIZE];
@@ -606,7 +611,7 @@ static void test_remus_hand_built(void **state)
     remus_stream(&s, whole, 100, whole + 100, sizeof(whole) - 100);
     uint8_t *out;
     size_t out_len;
-    struct xsr_legacy_info info;
+    struct xsr_legacy_info info = XSR_LEGACY_INFO_INIT;
     struct xsr_error err;
     xsr_error_clear(&err);
     assert_int_equal(lt_convert(s.b, s.n, &co, &out, &out_len, &info, &err), 0);
@@ -637,7 +642,7 @@ static void test_remus_hand_built(void **state)
 static void test_io_failures(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     struct xsr_error err;
     size_t len;
     (void)state;
@@ -671,7 +676,7 @@ static void test_io_failures(void **state)
 static void test_outfile(void **state)
 {
     struct xsr_legacy_gen_opts o;
-    struct xsr_legacy_opts co = { 0 };
+    struct xsr_legacy_opts co = XSR_LEGACY_OPTS_INIT;
     struct xsr_error err;
     char path[4200];
     size_t len;

@@ -86,7 +86,7 @@ int cmd_convert(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct job j = { 0 };
+    struct job j = { .o = XSR_CONVERT_OPTS_INIT, .info = XSR_CONVERT_INFO_INIT };
     bool verbose = false, quiet = false, sync = false;
     const char *in_path, *out_path;
     uint64_t v;

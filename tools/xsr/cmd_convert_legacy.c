@@ -114,7 +114,7 @@ int cmd_convert_legacy(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct job j = { 0 };
+    struct job j = { .o = XSR_LEGACY_OPTS_INIT, .info = XSR_LEGACY_INFO_INIT };
     const char *in_path = NULL, *out_path = NULL;
     bool verbose = false, quiet = false, sync = false;
     uint64_t v;
