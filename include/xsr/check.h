@@ -98,6 +98,37 @@ struct xsr_rule_info {
 #define XSR_SEV_NONE (-1)
 const struct xsr_rule_info *xsr_rules(unsigned *count);
 
+/*
+ * Which deployed Xen releases restore an image.  Being valid against the
+ * specification is not enough: each release's restorer (libxenguest) reads
+ * only some stream versions, only little-endian streams, no checkpoint
+ * framing in a plain restore, and refuses mandatory records it does not know.
+ * One entry per group of releases whose rules are the same, oldest first.
+ */
+struct xsr_xen_target {
+    const char *name;            /* "xen-4.6": the group's first release */
+    const char *releases;        /* "Xen 4.6-4.13", "Xen 4.14 and later" */
+    unsigned first_minor;        /* Xen 4.first_minor ... */
+    unsigned last_minor;         /* ... 4.last_minor (UINT_MAX: no upper bound) */
+    uint32_t min_version, max_version; /* libxc stream versions it reads */
+    uint32_t known_records;      /* bit t: mandatory record type t is handled */
+};
+const struct xsr_xen_target *xsr_xen_targets(unsigned *count);
+/* The group of "xen-4.17", "4.17" or "xen-4.17.2"; NULL if not a deployed
+ * release this table models (before 4.6, or not 4.x). */
+const struct xsr_xen_target *xsr_xen_target_find(const char *name);
+
+#define XSR_RESTORE_MAX_REASONS 8
+struct xsr_restore_verdict {
+    bool restorable;
+    unsigned n_reasons;          /* why not: one sentence each */
+    char reasons[XSR_RESTORE_MAX_REASONS][192];
+};
+/* Whether t's restorer accepts the image that the checker summarised in s
+ * (an image with errors, or incomplete, is never counted restorable). */
+void xsr_xen_target_check(const struct xsr_xen_target *t, const struct xsr_check_summary *s,
+                          struct xsr_restore_verdict *v);
+
 #ifdef __cplusplus
 }
 #endif

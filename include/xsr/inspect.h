@@ -52,6 +52,10 @@ struct xsr_report_opts {
     void (*progress)(void *ctx, uint64_t done, int64_t total);
     void (*progress_clear)(void *ctx);
     void *progress_ctx;
+    /* Also say whether this release group's restorer accepts the image
+     * (the result is then 1 when it does not); NULL: only the validity. */
+    const struct xsr_xen_target *target;
+    const char *target_name; /* as the user named it ("xen-4.17"); may be NULL */
 };
 int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *opts, FILE *out,
                       struct xsr_error *err);

@@ -58,6 +58,7 @@ void xsri_dump_finding_line(FILE *out, const char *indent, const struct xsr_find
 void xsri_dump_summary(struct xsri_emit *e, const char *key, const struct xsr_check_summary *s);
 /* One-line verdict for text output, e.g. "valid (xl, libxc stream v4, x86 PV)". */
 void xsri_dump_verdict(FILE *out, const char *input, const struct xsr_check_summary *s);
+void xsri_print_restorable_by(FILE *out, const struct xsr_check_summary *s);
 
 /* Write a json-c value compactly to out (no newline); false on failure. */
 bool xsri_json_write(FILE *out, struct json_object *o);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Findings, summary and verdict: shared by xsr_dump and xsr_verify_report. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,8 +116,36 @@ void xsri_dump_verdict(FILE *out, const char *input, const struct xsr_check_summ
         fprintf(out, ", guest type %" PRIu32, s->dom_type);
     if (s->guest_width)
         fprintf(out, " %u-bit", s->guest_width * 8);
-    fprintf(out, "; %u error%s, %u warning%s, %u note%s)\n", s->errors, plural(s->errors), s->warnings,
+    fprintf(out, "; %u error%s, %u warning%s, %u note%s)", s->errors, plural(s->errors), s->warnings,
             plural(s->warnings), s->notes, plural(s->notes));
+    if (!s->errors)
+        xsri_print_restorable_by(out, s);
+    fputc('\n', out);
+}
+
+/* "; restorable by Xen 4.14 and later": runs of release groups that accept. */
+void xsri_print_restorable_by(FILE *out, const struct xsr_check_summary *s)
+{
+    struct xsr_restore_verdict v;
+    unsigned n, runs = 0;
+    const struct xsr_xen_target *t = xsr_xen_targets(&n);
+
+    for (unsigned i = 0; i < n; i++) {
+        xsr_xen_target_check(&t[i], s, &v);
+        if (!v.restorable)
+            continue;
+        unsigned j = i;
+        while (j + 1 < n && (xsr_xen_target_check(&t[j + 1], s, &v), v.restorable))
+            j++;
+        fprintf(out, "%s Xen 4.%u", runs++ ? "," : "; restorable by", t[i].first_minor);
+        if (t[j].last_minor == UINT_MAX)
+            fputs(" and later", out);
+        else if (t[j].last_minor != t[i].first_minor)
+            fprintf(out, "-4.%u", t[j].last_minor);
+        i = j;
+    }
+    if (!runs)
+        fputs("; no released Xen restores it", out);
 }
 
 bool xsri_json_write(FILE *out, struct json_object *o)

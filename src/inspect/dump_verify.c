@@ -56,7 +56,49 @@ static void json_end(struct report *r, const struct xsr_check_summary *s)
         r->oom = true;
         fputs("null", r->out);
     }
-    fprintf(r->out, ",\n\"valid\":%s}\n", s->errors ? "false" : "true");
+    fprintf(r->out, ",\n\"valid\":%s,\n\"restorable_by\":[", s->errors ? "false" : "true");
+    unsigned n, first = 1;
+    const struct xsr_xen_target *t = xsr_xen_targets(&n);
+    struct xsr_restore_verdict v;
+    for (unsigned i = 0; i < n; i++) {
+        xsr_xen_target_check(&t[i], s, &v);
+        if (v.restorable) {
+            fprintf(r->out, "%s\"%s\"", first ? "" : ",", t[i].name);
+            first = 0;
+        }
+    }
+    fputc(']', r->out);
+    if (r->o->target) {
+        xsr_xen_target_check(r->o->target, s, &v);
+        fputs(",\n\"target\":{\"name\":", r->out);
+        xsri_json_write_str(r->out, r->o->target_name ? r->o->target_name : r->o->target->name);
+        fprintf(r->out, ",\"rules\":\"%s\",\"restorable\":%s,\"reasons\":[", r->o->target->name,
+                v.restorable ? "true" : "false");
+        for (unsigned i = 0; i < v.n_reasons; i++) {
+            if (i)
+                fputc(',', r->out);
+            xsri_json_write_str(r->out, v.reasons[i]);
+        }
+        fputs("]}", r->out);
+    }
+    fputs("}\n", r->out);
+}
+
+/* "xen-4.17: restorable" or "xen-4.17: NOT restorable: why; why". */
+static bool print_target(const struct report *r, const struct xsr_check_summary *s)
+{
+    const struct xsr_report_opts *o = r->o;
+    struct xsr_restore_verdict v;
+
+    xsr_xen_target_check(o->target, s, &v);
+    if (o->quiet || o->json)
+        return v.restorable;
+    fprintf(r->out, "%s (%s): %s", o->target_name ? o->target_name : o->target->name, o->target->releases,
+            v.restorable ? "restorable" : "NOT restorable: ");
+    for (unsigned i = 0; i < v.n_reasons; i++)
+        fprintf(r->out, "%s%s", i ? "; " : "", v.reasons[i]);
+    fputc('\n', r->out);
+    return v.restorable;
 }
 
 int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *o, FILE *out, struct xsr_error *err)
@@ -101,7 +143,10 @@ int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *o, FILE
             o->progress_clear(o->progress_ctx);
         xsri_dump_verdict(out, o->input_name, s);
     }
+    bool restorable = !o->target || print_target(&r, s);
     rc = xsri_check_walk_result(&k, "report", r.oom, out, s, err);
+    if (rc == 0 && !restorable)
+        rc = 1;
 out:
     xsri_check_walk_free(&k);
     xsri_emit_free(r.em);

@@ -52,7 +52,8 @@ test_usage() {
     expect_rc 2 "verify: bad option" "$xsr" verify --frobnicate x
     expect_grep "$tmp/err" "Try 'xsr help verify'" "hint after a bad option"
     expect_rc 2 "verify: no file" "$xsr" verify
-    expect_rc 2 "verify: two files" "$xsr" verify a b
+    expect_rc 2 "verify: unknown target" "$xsr" verify --target xen-4.5 x
+    expect_grep "$tmp/err" "unknown target 'xen-4.5'" "unknown target named"
     expect_rc 2 "verify: bad format" "$xsr" verify -f xml x
     expect_grep "$tmp/err" "unknown format 'xml'" "bad format message"
     expect_rc 2 "dump: bad option" "$xsr" dump --pagez x
@@ -93,6 +94,63 @@ test_verify() {
     expect_rc 1 "verify a file that does not exist" "$xsr" verify "$tmp/nonexistent"
     expect_grep "$tmp/err" 'nonexistent' "the missing file is named"
     expect_rc 1 "verify an empty file" "$xsr" verify /dev/null
+
+    # Several files, like zstd -t: one verdict each, 1 if any fails.
+    expect_rc 1 "verify several files, one invalid" "$xsr" verify "$tmp/v4.xl" "$tmp/bad-version" "$tmp/v3.libxc"
+    expect_grep "$tmp/out" "^$tmp/v4.xl: valid" "first of several files"
+    expect_grep "$tmp/out" "^$tmp/bad-version: INVALID" "second of several files"
+    expect_grep "$tmp/out" "^$tmp/v3.libxc: valid" "third of several files, after an invalid one"
+    expect_rc 0 "verify several valid files" "$xsr" verify "$tmp/v4.xl" "$tmp/v3.libxc"
+}
+
+# Valid is not restorable: the verdict names the releases that restore the
+# image, --target says whether one release does and why not.
+test_target() {
+    generate v4.xl --version 4
+    generate v3.xl --version 3
+    generate v2.xl --version 2
+    generate be.xl --version 3 --big-endian
+    generate cp.xl --version 3 --checkpoints 1
+    expect_rc 0 "v4 is valid" "$xsr" verify "$tmp/v4.xl"
+    expect_grep "$tmp/out" ': valid \(.*\); no released Xen restores it$' "v4: no release restores it"
+    expect_rc 0 "v3 is valid" "$xsr" verify "$tmp/v3.xl"
+    expect_grep "$tmp/out" '; restorable by Xen 4.14 and later$' "v3: 4.14 on"
+    expect_rc 0 "v2 is valid" "$xsr" verify "$tmp/v2.xl"
+    expect_grep "$tmp/out" '; restorable by Xen 4.6 and later$' "v2: 4.6 on"
+    expect_rc 1 "v4 on xen-4.17" "$xsr" verify --target xen-4.17 "$tmp/v4.xl"
+    expect_grep "$tmp/out" '^xen-4.17 \(Xen 4.14 and later\): NOT restorable: stream version 4: .*no released Xen restores v4' "v4 refused: version"
+    expect_grep "$tmp/out" 'DOMAIN_CONTEXT records: the restorer of Xen 4.14 and later does not know them' "v4 refused: DOMAIN_CONTEXT"
+    expect_rc 0 "v3 on xen-4.17" "$xsr" verify -t xen-4.17 "$tmp/v3.xl"
+    expect_grep "$tmp/out" '^xen-4.17 \(Xen 4.14 and later\): restorable$' "v3 restorable by 4.17"
+    expect_rc 1 "v3 on 4.13" "$xsr" verify --target 4.13 "$tmp/v3.xl"
+    expect_grep "$tmp/out" 'stream version 3: the restorer of Xen 4.6-4.13 reads version 2 only' "v3 refused by 4.13"
+    expect_grep "$tmp/out" 'STATIC_DATA_END records' "4.13 does not know STATIC_DATA_END"
+    expect_rc 0 "v2 on 4.6" "$xsr" verify -q --target xen-4.6 "$tmp/v2.xl"
+    expect_empty "$tmp/out" "verify -q --target"
+    expect_rc 1 "big-endian on 4.17" "$xsr" verify --target xen-4.17.1 "$tmp/be.xl"
+    expect_grep "$tmp/out" 'NOT restorable: big-endian stream' "byte order named"
+    expect_rc 1 "checkpointed on 4.17" "$xsr" verify --target xen-4.17 "$tmp/cp.xl"
+    expect_grep "$tmp/out" 'NOT restorable: checkpointed' "checkpoint framing named"
+    expect_rc 1 "verify --json --target" "$xsr" verify --json --target xen-4.17 "$tmp/v4.xl"
+    cp "$tmp/out" "$tmp/t.json"
+    expect_rc 0 "verify --json --target keys" "$json_check" "$tmp/t.json" restorable_by target.name \
+        target.rules target.restorable target.reasons
+    [ "$("$json_check" -p "$tmp/t.json" target.restorable)" = false ] || fail "target.restorable is not false"
+    [ "$("$json_check" -p "$tmp/t.json" target.rules)" = xen-4.14 ] || fail "target.rules is not xen-4.14"
+
+    # the defaults write what deployed Xen restores; v4 is said to be unrestorable
+    expect_rc 0 "generate with the default version" "$xsr" generate "$tmp/default.xl"
+    expect_rc 0 "verify the default image" "$xsr" verify "$tmp/default.xl"
+    expect_grep "$tmp/out" 'libxc stream v3, .*restorable by Xen 4.14 and later$' "generate defaults to v3"
+    expect_rc 0 "generate -s 2" "$xsr" generate -s 2 "$tmp/s2.xl"
+    expect_rc 0 "generate --stream-version 4" "$xsr" generate --stream-version 4 "$tmp/s4.xl"
+    expect_rc 0 "verify -s/--stream-version images" "$xsr" verify "$tmp/s2.xl" "$tmp/s4.xl"
+    expect_grep "$tmp/out" "^$tmp/s2.xl: valid \\(xl, libxc stream v2" "generate -s 2 writes v2"
+    expect_grep "$tmp/out" "^$tmp/s4.xl: valid \\(xl, libxc stream v4" "generate --stream-version 4 writes v4"
+    expect_rc 0 "convert to v4" "$xsr" convert --stream-version 4 "$tmp/v3.xl" "$tmp/c4.xl"
+    expect_grep "$tmp/err" 'warning: no released Xen restores libxc stream version 4' "convert to v4 warns"
+    expect_rc 0 "convert to v2" "$xsr" convert --stream-version 3 "$tmp/v2.xl" "$tmp/c3.xl"
+    expect_empty "$tmp/err" "convert to v3 does not warn"
 }
 
 test_stdin() {
@@ -293,18 +351,18 @@ test_generate() {
 test_demo() {
     expect_rc 0 "xsr demo DIR" "$xsr" demo "$tmp/demo"
     cp "$tmp/out" "$tmp/demo.txt"
-    [ -s "$tmp/demo/sample-pv64-v4.xl" ] || fail "demo did not leave its image in DIR"
-    expect_grep "$tmp/demo.txt" 'sample-pv64-v4.xl: valid \(xl, libxc stream v4, x86 PV 64-bit' "demo verifies"
+    [ -s "$tmp/demo/sample-pv64-v3.xl" ] || fail "demo did not leave its image in DIR"
+    expect_grep "$tmp/demo.txt" 'sample-pv64-v3.xl: valid \(xl, libxc stream v3, x86 PV 64-bit.*restorable by Xen 4.14 and later' "demo verifies"
     expect_grep "$tmp/demo.txt" '^Summary of ' "demo prints the summary"
-    expect_rc 0 "the demo image verifies on its own" "$xsr" verify "$tmp/demo/sample-pv64-v4.xl"
+    expect_rc 0 "the demo image verifies on its own" "$xsr" verify "$tmp/demo/sample-pv64-v3.xl"
     expect_rc 0 "xsr demo (temporary directory)" env TMPDIR="$tmp" "$xsr" demo
-    dir=$(sed -n 's|^   \(/.*\)/sample-pv64-v4.xl$|\1|p' "$tmp/out" | head -n 1)
-    [ -n "$dir" ] && [ -s "$dir/sample-pv64-v4.xl" ] || fail "demo without DIR: no image reported"
+    dir=$(sed -n 's|^   \(/.*\)/sample-pv64-v3.xl$|\1|p' "$tmp/out" | head -n 1)
+    [ -n "$dir" ] && [ -s "$dir/sample-pv64-v3.xl" ] || fail "demo without DIR: no image reported"
     [ -n "$dir" ] && rm -rf "$dir"
 }
 
 case $group in
-    usage|verify|stdin|json|dump|generate|demo) "test_$group" ;;
+    usage|verify|target|stdin|json|dump|generate|demo) "test_$group" ;;
     *) echo "unknown test group $group" >&2; exit 2 ;;
 esac
 if [ "$failures" -ne 0 ]; then

@@ -297,3 +297,14 @@ int cli_convert_files(const char *prog, const char *in_path, const char *out_pat
     }
     return CLI_EXIT_OK;
 }
+
+bool cli_any_release_reads(uint32_t version)
+{
+    unsigned n;
+    const struct xsr_xen_target *t = xsr_xen_targets(&n);
+
+    for (unsigned i = 0; i < n; i++)
+        if (version >= t[i].min_version && version <= t[i].max_version)
+            return true;
+    return false;
+}

@@ -50,6 +50,9 @@ bool cli_pfn_limit_option(const char *prog, const char *arg, uint64_t *out);
  * the last argument), or NULL after the usage error. */
 const char *cli_one_file(int argc, char **argv, int first);
 
+/* Whether some deployed Xen release's restorer reads this libxc stream version. */
+bool cli_any_release_reads(uint32_t version);
+
 /* Parse an unsigned decimal (or 0x hex) number within [min, max]. */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -124,6 +124,10 @@ int cmd_convert(int argc, char **argv)
                                "input/output)");
     in_path = argv[optind];
     out_path = argv[optind + 1];
+    if (!quiet && !cli_any_release_reads(j.o.version))
+        fprintf(stderr, "%s: warning: no released Xen restores libxc stream version %" PRIu32
+                        " (xsr verify --target xen-X.Y tells what a release accepts)\n",
+                argv[0], j.o.version);
 
     rc = cli_convert_files(argv[0], in_path, out_path, quiet, sync, run, &j);
     if (rc != CLI_EXIT_OK)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xsr demo: the built-in default job.  Generates a sample xl save image of a
- * 64-bit PV guest (libxc stream version 4), verifies it and prints the
+ * 64-bit PV guest (libxc stream version 3, which Xen 4.14 on restores), verifies it and prints the
  * summary of its dump, saying what it does at each step.
  */
 #include <errno.h>
@@ -48,7 +48,7 @@ static const char usage[] =
     "Usage: xsr demo [DIR]\n"
     "\n"
     "Generate a sample xl save image of a 64-bit PV guest (libxc stream\n"
-    "version 4, 2 vCPUs, 4 MiB of memory, one live pass, every optional\n"
+    "version 3, 2 vCPUs, 4 MiB of memory, one live pass, every optional\n"
     "record) into DIR (created if needed; default: a new temporary\n"
     "directory under $TMPDIR or /tmp), verify it and print the summary of\n"
     "its dump.\n"
@@ -57,7 +57,7 @@ static const char usage[] =
     "\n"
     "Exit status: 0 done, 1 failed, 2 bad usage.\n";
 
-#define DEMO_FILE "sample-pv64-v4.xl"
+#define DEMO_FILE "sample-pv64-v3.xl"
 
 static int generate(const char *prog, const char *path, const struct xsr_gen_opts *o)
 {
@@ -161,7 +161,7 @@ int cmd_demo(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
 
-    xsr_gen_opts_init(&o, 4, XSR_DOM_X86_PV);
+    xsr_gen_opts_init(&o, 3, XSR_DOM_X86_PV);
     o.guest_width = 8;
     o.wrap = XSR_LAYER_XL;
     o.order = XSR_LITTLE_ENDIAN;
@@ -172,7 +172,7 @@ int cmd_demo(int argc, char **argv)
     o.seed = 1;
 
     printf("xsr %s demo\n\n", xsr_version());
-    printf("1. Generating an xl save image of a 64-bit PV guest (libxc stream version 4,\n"
+    printf("1. Generating an xl save image of a 64-bit PV guest (libxc stream version 3,\n"
            "   %u vCPUs, %" PRIu64 " pages of memory, %u live pass, every optional record):\n"
            "   %s\n", o.nr_vcpus, o.nr_pages, o.live_passes, path);
     fflush(stdout);

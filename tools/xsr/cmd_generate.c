@@ -16,7 +16,8 @@ static const char usage[] =
     "Write a synthetic but fully valid save image (deterministic for a given\n"
     "set of options).\n"
     "\n"
-    "      --version N       libxc stream version 2, 3 or 4 (default 4)\n"
+    "  -s, --stream-version N\n"
+    "                        libxc stream version 2, 3 (default) or 4\n"
     "      --guest TYPE      pv (64-bit, default), pv32 or hvm\n"
     "      --wrap LAYER      outermost layer: xl (default), libxl or libxc\n"
     "      --big-endian      big-endian libxc stream\n"
@@ -54,7 +55,8 @@ static bool parse_wrap(const char *s, enum xsr_layer *out)
 int cmd_generate(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "version", required_argument, NULL, OPT_VERSION },
+        { "stream-version", required_argument, NULL, 's' },
+        { "version", required_argument, NULL, OPT_VERSION }, /* the old spelling */
         { "guest", required_argument, NULL, OPT_GUEST },
         { "wrap", required_argument, NULL, OPT_WRAP },
         { "big-endian", no_argument, NULL, OPT_BIG_ENDIAN },
@@ -69,7 +71,7 @@ int cmd_generate(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    uint64_t version = 4, pages = 0, vcpus = 0, passes = 0, checkpoints = 0, seed = 0, size;
+    uint64_t version = 3, pages = 0, vcpus = 0, passes = 0, checkpoints = 0, seed = 0, size;
     bool have_pages = false, have_vcpus = false, big_endian = false, all_records = false;
     bool verify_pass = false;
     uint32_t dom_type = XSR_DOM_X86_PV;
@@ -82,11 +84,12 @@ int cmd_generate(int argc, char **argv)
     int c, rc;
 
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 's':
         case OPT_VERSION:
             if (!cli_parse_u64(optarg, XSR_VERSION_MIN, XSR_VERSION_MAX, &version))
-                return cli_usage_error(argv[0], "--version must be 2, 3 or 4, not '%s'", optarg);
+                return cli_usage_error(argv[0], "--stream-version must be 2, 3 or 4, not '%s'", optarg);
             break;
         case OPT_GUEST:
             if (strcmp(optarg, "pv") == 0) {
