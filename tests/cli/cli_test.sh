@@ -52,6 +52,10 @@ test_usage() {
     expect_rc 2 "verify: bad option" "$xsr" verify --frobnicate x
     expect_grep "$tmp/err" "Try 'xsr help verify'" "hint after a bad option"
     expect_rc 2 "verify: no file" "$xsr" verify
+    expect_rc 2 "mistyped command" "$xsr" verfiy x
+    expect_grep "$tmp/err" "unknown command 'verfiy'; did you mean 'verify'\\?" "did you mean"
+    expect_rc 2 "unknown command" "$xsr" frobnicate
+    expect_grep "$tmp/err" "unknown command 'frobnicate'$" "no suggestion for a far name"
     expect_rc 2 "verify: unknown target" "$xsr" verify --target xen-4.5 x
     expect_grep "$tmp/err" "unknown target 'xen-4.5'" "unknown target named"
     expect_rc 2 "verify: bad format" "$xsr" verify -f xml x

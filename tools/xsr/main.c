@@ -48,6 +48,59 @@ static const struct command *find_command(const char *name)
     return NULL;
 }
 
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps) of
+ * two short strings, capped: enough to suggest a mistyped command. */
+static unsigned distance(const char *a, const char *b)
+{
+    enum { MAX = 32 };
+    unsigned d[MAX + 1][MAX + 1];
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la > MAX || lb > MAX)
+        return MAX;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/* The command a mistyped name most likely meant, or NULL. */
+static const struct command *closest_command(const char *name)
+{
+    const struct command *best = NULL;
+    unsigned best_d = 3; /* suggest only within two edits */
+
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        unsigned d = distance(name, commands[i].name);
+        if (d < best_d || (!best && strlen(name) >= 3 && strncmp(name, commands[i].name, strlen(name)) == 0)) {
+            best_d = d < best_d ? d : best_d;
+            best = &commands[i];
+        }
+    }
+    return best;
+}
+
+static int unknown_command(const char *name)
+{
+    const struct command *guess = closest_command(name);
+
+    if (guess)
+        return cli_usage_error("xsr", "unknown command '%s'; did you mean '%s'?", name, guess->name);
+    return cli_usage_error("xsr", "unknown command '%s'", name);
+}
+
 static void print_usage(FILE *f)
 {
     fputs("Usage: xsr COMMAND [OPTIONS] [ARGS]\n"
@@ -91,7 +144,7 @@ static int help(int argc, char **argv)
         return cli_usage_error("xsr help", "expected one command name, got %d arguments", argc - 1);
     cmd = find_command(argv[1]);
     if (!cmd)
-        return cli_usage_error("xsr", "unknown command '%s'", argv[1]);
+        return unknown_command(argv[1]);
     sub_argv[0] = NULL;
     sub_argv[1] = (char *)"--help";
     sub_argv[2] = NULL;
@@ -118,7 +171,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         if (argv[1][0] == '-')
             return cli_usage_error("xsr", "unknown option '%s'", argv[1]);
-        return cli_usage_error("xsr", "unknown command '%s'", argv[1]);
+        return unknown_command(argv[1]);
     }
     return run(cmd, argc - 1, argv + 1);
 }
