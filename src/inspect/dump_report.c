@@ -51,8 +51,9 @@ int xsri_check_walk_result(const struct xsri_check_walk *k, const char *what, bo
 {
     if (oom)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory: the %s is incomplete", what);
-    if (fflush(out) != 0 || ferror(out))
-        return xsr_error_sys(err, EIO, "writing the %s failed", what);
+    errno = 0;
+    if (fflush(out) != 0 || ferror(out)) /* ENOSPC says more than EIO */
+        return xsr_error_sys(err, errno ? errno : EIO, "writing the %s failed", what);
     if (k->walk_rc < 0 && (k->werr.code == XSR_EIO || k->werr.code == XSR_ENOMEM)) {
         if (err)
             *err = k->werr;

@@ -105,6 +105,12 @@ test_verify() {
     expect_grep "$tmp/out" "^$tmp/bad-version: INVALID" "second of several files"
     expect_grep "$tmp/out" "^$tmp/v3.libxc: valid" "third of several files, after an invalid one"
     expect_rc 0 "verify several valid files" "$xsr" verify "$tmp/v4.xl" "$tmp/v3.libxc"
+
+    if [ -w /dev/full ]; then
+        expect_rc 1 "verify to a full device" sh -c '"$0" verify "$1" >/dev/full' "$xsr" "$tmp/v4.xl"
+        expect_grep "$tmp/err" 'No space left on device' "verify > /dev/full says ENOSPC"
+        [ "$(grep -c . "$tmp/err")" -eq 1 ] || fail "verify > /dev/full: one error line expected"
+    fi
 }
 
 # Valid is not restorable: the verdict names the releases that restore the

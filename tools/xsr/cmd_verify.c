@@ -98,7 +98,8 @@ int cmd_verify(int argc, char **argv)
     for (int i = optind; i < argc; i++)
         if (verify_one(argv[0], argv[i], &o) != CLI_EXIT_OK)
             status = CLI_EXIT_FAIL;
-    if (!cli_flush_stdout(argv[0]))
+    /* a failed write of a report was said with its file */
+    if (status == CLI_EXIT_OK && !cli_flush_stdout(argv[0]))
         return CLI_EXIT_FAIL;
     return status;
 }
