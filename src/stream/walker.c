@@ -152,7 +152,7 @@ static int step_detect(struct xsr_walker *w, struct xsr_error *err)
                                   avail);
         else
             rc = xsri_stream_fail(err, XSR_EFORMAT,
-                                  "the input starts with no xl, libxl, libxc or legacy header");
+                                  "not a Xen save image: it starts with no xl, libxl, libxc or legacy header");
         return fail_at(err, rc, start, XSR_LAYER_NONE);
     }
     w->format = layer;

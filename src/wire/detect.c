@@ -2,6 +2,7 @@
 /* Which layer a save image starts with, from its first bytes. */
 #include <string.h>
 
+#include <xsr/convert.h>
 #include <xsr/wire.h>
 
 static const uint8_t libxl_ident[8] = { 'L', 'i', 'b', 'x', 'l', 'F', 'm', 't' };
@@ -39,7 +40,13 @@ enum xsr_layer xsr_detect(const uint8_t *b, size_t n)
      * 8 bytes; all ones there is a libxc marker with a bad id. */
     size_t k = n < 8 ? n : 8;
     for (size_t i = 0; i < k; i++)
-        if (b[i] != 0xff)
+        if (b[i] != 0xff) {
+            /* Then comes a marker or a chunk: bytes that cannot start a
+             * legacy body are not a Xen save image at all (an ELF file...). */
+            struct xsr_legacy_probe p;
+            if (xsr_legacy_probe(b, n, &p, NULL) == XSR_EFORMAT)
+                return XSR_LAYER_NONE;
             return XSR_LAYER_LEGACY;
+        }
     return XSR_LAYER_NONE;
 }

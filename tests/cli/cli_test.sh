@@ -99,6 +99,12 @@ test_verify() {
     expect_grep "$tmp/err" 'nonexistent' "the missing file is named"
     expect_rc 1 "verify an empty file" "$xsr" verify /dev/null
 
+    # an ELF header is no save image, not "a legacy stream"
+    { printf '\177ELF\002\001\001\000'; head -c 120 /dev/zero; } >"$tmp/elf"
+    expect_rc 1 "verify an ELF file" "$xsr" verify "$tmp/elf"
+    expect_grep "$tmp/out" 'not a Xen save image' "an ELF file is not a Xen save image"
+    if grep -Eq "legacy (stream|\\(pre)" "$tmp/out"; then fail "an ELF file is called a legacy stream"; fi
+
     # Several files, like zstd -t: one verdict each, 1 if any fails.
     expect_rc 1 "verify several files, one invalid" "$xsr" verify "$tmp/v4.xl" "$tmp/bad-version" "$tmp/v3.libxc"
     expect_grep "$tmp/out" "^$tmp/v4.xl: valid" "first of several files"

@@ -291,6 +291,8 @@ static void test_bare_legacy(void **state)
     uint8_t legacy[100];
     for (size_t i = 0; i < sizeof(legacy); i++)
         legacy[i] = (uint8_t)i;
+    /* a 64-bit HVM writer's start: p2m_size 0x100, then a batch of 4 pages */
+    memcpy(legacy, "\x00\x01\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00", 12);
     for (enum chan_kind k = 0; k < CK_COUNT; k++) {
         struct xsr_chan *ch = chan_over(k, legacy, sizeof(legacy));
         struct xsr_walker *w = xsr_walker_new(ch, NULL, NULL);

@@ -26,8 +26,8 @@ static void xl(void **state)
     assert_int_equal(detect(b, 32), XSR_LAYER_XL);
     for (size_t n = 1; n < 32; n++)
         assert_int_equal(detect(b, n), XSR_LAYER_NONE);
-    b[31] = 'X'; /* not the magic any more, and it has zero bits */
-    assert_int_equal(detect(b, 32), XSR_LAYER_LEGACY);
+    b[31] = 'X'; /* not the magic any more, nor a legacy start: no save image */
+    assert_int_equal(detect(b, 32), XSR_LAYER_NONE);
 }
 
 static void libxl(void **state)
@@ -40,8 +40,8 @@ static void libxl(void **state)
     assert_int_equal(detect(b, 8), XSR_LAYER_LIBXL);
     for (size_t n = 1; n < 8; n++)
         assert_int_equal(detect(b, n), XSR_LAYER_NONE);
-    b[5] = 'f'; /* "Libxlfmt" */
-    assert_int_equal(detect(b, 16), XSR_LAYER_LEGACY);
+    b[5] = 'f'; /* "Libxlfmt": octets 4-7 start no legacy body either */
+    assert_int_equal(detect(b, 16), XSR_LAYER_NONE);
 }
 
 static void libxc(void **state)
@@ -57,11 +57,12 @@ static void libxc(void **state)
     /* all-ones marker with a wrong id: not libxc, and not legacy either */
     b[11] = 'G';
     assert_int_equal(detect(b, 24), XSR_LAYER_NONE);
-    /* one zero bit in the marker: legacy */
+    /* one zero bit in the marker: not a legacy start (octets 4-7 are no
+     * marker or chunk), so no save image */
     xsr_ihdr_encode(&h, b);
     b[7] = 0xfe;
-    assert_int_equal(detect(b, 24), XSR_LAYER_LEGACY);
-    assert_int_equal(detect(b, 8), XSR_LAYER_LEGACY);
+    assert_int_equal(detect(b, 24), XSR_LAYER_NONE);
+    assert_int_equal(detect(b, 8), XSR_LAYER_NONE);
 }
 
 static void legacy(void **state)
@@ -80,6 +81,12 @@ static void legacy(void **state)
     assert_int_equal(detect(c, 8), XSR_LAYER_LEGACY);
     assert_int_equal(detect(c, 3), XSR_LAYER_NONE);
     assert_int_equal(detect(c, 4), XSR_LAYER_LEGACY);
+    /* 64-bit HVM writer: p2m_size, then a page batch of 3 */
+    static const uint8_t hvm[16] = { 0x00, 0x01, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0 };
+    assert_int_equal(detect(hvm, 16), XSR_LAYER_LEGACY);
+    /* an ELF header is neither: not a Xen save image */
+    static const uint8_t elf[24] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
+    assert_int_equal(detect(elf, 24), XSR_LAYER_NONE);
 }
 
 static void short_inputs(void **state)

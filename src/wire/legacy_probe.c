@@ -2,7 +2,8 @@
 /*
  * Legacy stream facts: chunk names, the HVM parameter each parameter chunk
  * carries, and telling the writer's width and the guest type from the first
- * bytes of a stream.
+ * bytes of a stream.  Pure facts about bytes, so detection (detect.c) can
+ * tell a legacy stream from something that is not a save image.
  */
 #include <inttypes.h>
 #include <string.h>
