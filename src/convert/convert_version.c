@@ -201,8 +201,7 @@ static int fold(struct vconv *c, const struct xsr_event *ev)
                 return fail_at(c, ev, XSR_EUNSUP,
                                "the SHARED_INFO page has non-zero bytes after its first %" PRIu32
                                " bytes (the shared_info structure of a %u-bit guest), which a "
-                               "DOMAIN_CONTEXT cannot carry (allow lossy conversion to drop "
-                               "them)", xsri_shinfo_size(c->guest_width), c->guest_width * 8);
+                               "DOMAIN_CONTEXT cannot carry (--allow-lossy drops them)", xsri_shinfo_size(c->guest_width), c->guest_width * 8);
             memcpy(c->shinfo, r->body, want);
             c->have_shinfo = true;
             c->shinfo_off = ev->offset;
@@ -320,8 +319,8 @@ static int record(struct vconv *c, const struct xsr_event *ev)
     if (c->to < 3 && (r->type == XSR_REC_X86_CPUID_POLICY || r->type == XSR_REC_X86_MSR_POLICY)) {
         if (!c->o->allow_lossy)
             return fail_at(c, ev, XSR_EUNSUP,
-                           "version 2 streams cannot carry the %s record (allow lossy "
-                           "conversion to drop it; the restoring host then makes up a policy)",
+                           "version 2 streams cannot carry the %s record (--allow-lossy "
+                           "drops it; the restoring host then makes up a policy)",
                            xsr_rec_type_name(r->type));
         c->info->policies_dropped++;
         return 0;

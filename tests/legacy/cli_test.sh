@@ -61,7 +61,12 @@ expect_rc 1 "$xsr" convert-legacy "$dir/pv.leg" "$dir/no/such/dir/out"
 expect_rc 2 "$xsr" convert-legacy
 expect_rc 2 "$xsr" convert-legacy -w 48 "$dir/pv.leg" "$dir/x"
 expect_rc 2 "$xsr" convert-legacy --stream-version 2 "$dir/pv.leg" "$dir/x"
-expect_rc 2 "$xsr" convert-legacy -f json "$dir/pv.leg" "$dir/x"
+expect_rc 2 "$xsr" convert-legacy -F json "$dir/pv.leg" "$dir/x"
+# -f is the input format everywhere: convert-legacy's output format is -F
+expect_rc 2 "$xsr" convert-legacy -f libxc "$dir/pv.leg" "$dir/x"
+expect_rc 0 "$xsr" convert-legacy -F libxc -s 4 "$dir/pv.leg" "$dir/fx.libxc"
+expect_rc 0 "$xsr" verify -f libxc "$dir/fx.libxc"
+grep -q 'libxc stream v4' "$dir/stdout" || fail "convert-legacy -F libxc -s 4 did not write a v4 libxc stream"
 expect_rc 2 "$xsr" convert-legacy "$dir/pv.leg" "$dir/x" extra
 expect_rc 0 "$xsr" help convert-legacy
 grep -q "stream-version" "$dir/stdout" || fail "help lacks --stream-version"
@@ -84,7 +89,7 @@ expect_rc 0 "$xsr" verify -q "$dir/g4.xl"
 expect_rc 0 "$xsr" convert -q -s 3 "$dir/g4.xl" "$dir/g3b.xl"
 cmp -s "$dir/g3.xl" "$dir/g3b.xl" || fail "v3 -> v4 -> v3 is not the same bytes"
 expect_rc 1 "$xsr" convert -s 2 "$dir/g3.xl" "$dir/g2.xl"
-expect_err "allow lossy"
+expect_err "(--allow-lossy drops it"
 [ ! -e "$dir/g2.xl" ] || fail "a refused conversion left its output"
 expect_rc 0 "$xsr" convert -s 2 --allow-lossy "$dir/g3.xl" "$dir/g2.xl"
 expect_rc 0 "$xsr" verify -q "$dir/g2.xl"

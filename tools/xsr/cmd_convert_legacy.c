@@ -22,9 +22,10 @@ static const char usage[] =
     "\n"
     "  -w, --width 32|64        toolstack width of the writer (default: detect)\n"
     "  -g, --guest pv|hvm       guest type (default: detect)\n"
-    "  -f, --format libxc|libxl output stream (default: libxl when the input has\n"
+    "  -F, --output-format libxc|libxl\n"
+    "                           output stream (default: libxl when the input has\n"
     "                           an xl header, else libxc)\n"
-    "      --stream-version 3|4 libxc stream version to write (default 3)\n"
+    "  -s, --stream-version 3|4 libxc stream version to write (default 3)\n"
     "  -x, --xl                 the input starts with an xl header (default: detect)\n"
     "      --no-xl              the input has no xl header\n"
     "      --delta-cache PAGES  cache for Remus compressed checkpoints (default 8192)\n"
@@ -101,8 +102,8 @@ int cmd_convert_legacy(int argc, char **argv)
     static const struct option longopts[] = {
         { "width", required_argument, NULL, 'w' },
         { "guest", required_argument, NULL, 'g' },
-        { "format", required_argument, NULL, 'f' },
-        { "stream-version", required_argument, NULL, 'S' },
+        { "output-format", required_argument, NULL, 'F' },
+        { "stream-version", required_argument, NULL, 's' },
         { "xl", no_argument, NULL, 'x' },
         { "no-xl", no_argument, NULL, 'X' },
         { "delta-cache", required_argument, NULL, 'C' },
@@ -121,7 +122,7 @@ int cmd_convert_legacy(int argc, char **argv)
     int c, rc;
 
     optind = 0;
-    while ((c = getopt_long(argc, argv, "w:g:f:xi:o:vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:g:F:s:xi:o:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'w':
             if (strcmp(optarg, "32") && strcmp(optarg, "64"))
@@ -136,15 +137,15 @@ int cmd_convert_legacy(int argc, char **argv)
             else
                 return cli_usage_error(argv[0], "guest type '%s' is neither pv nor hvm", optarg);
             break;
-        case 'f':
+        case 'F':
             if (strcmp(optarg, "libxc") == 0)
                 j.o.format = XSR_LAYER_LIBXC;
             else if (strcmp(optarg, "libxl") == 0)
                 j.o.format = XSR_LAYER_LIBXL;
             else
-                return cli_usage_error(argv[0], "format '%s' is neither libxc nor libxl", optarg);
+                return cli_usage_error(argv[0], "output format '%s' is neither libxc nor libxl", optarg);
             break;
-        case 'S':
+        case 's':
             if (!cli_parse_u64(optarg, 3, 4, &v))
                 return cli_usage_error(argv[0], "a legacy stream converts to stream version 3 or "
                                        "4, not '%s'", optarg);
