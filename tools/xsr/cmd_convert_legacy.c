@@ -34,6 +34,9 @@ static const char usage[] =
     "      --sync               flush the output to disk before renaming it\n"
     "  -h, --help               show this help\n"
     "\n"
+    "  -i, --in IN, -o, --out OUT\n"
+    "                           the input and output, as options\n"
+    "\n"
     "IN '-' reads standard input, OUT '-' writes standard output.\n"
     "Exit status: 0 converted, 1 invalid input or failure, 2 bad usage.\n";
 

@@ -56,7 +56,7 @@ int cmd_generate(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "stream-version", required_argument, NULL, 's' },
-        { "version", required_argument, NULL, OPT_VERSION }, /* the old spelling */
+        { "version", required_argument, NULL, OPT_VERSION }, /* hidden: the old spelling */
         { "guest", required_argument, NULL, OPT_GUEST },
         { "wrap", required_argument, NULL, OPT_WRAP },
         { "big-endian", no_argument, NULL, OPT_BIG_ENDIAN },
