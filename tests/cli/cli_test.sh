@@ -112,6 +112,12 @@ test_verify() {
     expect_grep "$tmp/out" "^$tmp/v3.libxc: valid" "third of several files, after an invalid one"
     expect_rc 0 "verify several valid files" "$xsr" verify "$tmp/v4.xl" "$tmp/v3.libxc"
 
+    # a small input on a terminal: done before any progress line is worth drawing
+    if command -v script >/dev/null 2>&1; then
+        script -qec "'$xsr' verify '$tmp/v4.xl'" /dev/null >"$tmp/tty" 2>&1 </dev/null
+        if grep -q 'verifying:' "$tmp/tty"; then fail "progress drawn for a small input: $(tr '\r' '|' <"$tmp/tty")"; fi
+        grep -q ': valid' "$tmp/tty" || fail "verify on a terminal printed no verdict"
+    fi
     if [ -w /dev/full ]; then
         expect_rc 1 "verify to a full device" sh -c '"$0" verify "$1" >/dev/full' "$xsr" "$tmp/v4.xl"
         expect_grep "$tmp/err" 'No space left on device' "verify > /dev/full says ENOSPC"

@@ -147,6 +147,13 @@ void cli_progress_init(struct cli_progress *p, const char *label, int64_t total,
     p->enabled = !quiet && isatty(STDERR_FILENO);
     p->label = label;
     p->total = total;
+    clock_gettime(CLOCK_MONOTONIC, &p->last);
+}
+
+/* Milliseconds from a to b. */
+static long long ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (long long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
 void cli_progress_update(struct cli_progress *p, uint64_t done)
@@ -157,16 +164,19 @@ void cli_progress_update(struct cli_progress *p, uint64_t done)
     if (!p->enabled)
         return;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    ms = (long long)(now.tv_sec - p->last.tv_sec) * 1000 + (now.tv_nsec - p->last.tv_nsec) / 1000000;
-    if (p->drawn && ms < 200) /* a few redraws a second are enough */
+    ms = ms_between(&p->last, &now);
+    /* a few redraws a second are enough; a job done within the first half
+     * second (any small input) never draws, so no "0% (0 of 0 MiB)" */
+    if (ms < (p->drawn ? 200 : 500))
         return;
     p->last = now;
     p->drawn = true;
     if (p->total > 0)
         fprintf(stderr, "\r%s: %3u%% (%" PRIu64 " of %" PRId64 " MiB)\033[K", p->label,
-                (unsigned)(done * 100 / (uint64_t)p->total), done >> 20, p->total >> 20);
+                (unsigned)(done * 100 / (uint64_t)p->total), (done + (1u << 19)) >> 20,
+                (p->total + (1 << 19)) >> 20);
     else
-        fprintf(stderr, "\r%s: %" PRIu64 " MiB\033[K", p->label, done >> 20);
+        fprintf(stderr, "\r%s: %" PRIu64 " MiB\033[K", p->label, (done + (1u << 19)) >> 20);
     fflush(stderr);
 }
 
