@@ -97,6 +97,7 @@ test_verify() {
 
     expect_rc 1 "verify a file that does not exist" "$xsr" verify "$tmp/nonexistent"
     expect_grep "$tmp/err" 'nonexistent' "the missing file is named"
+    [ "$(grep -o nonexistent "$tmp/err" | wc -l)" -eq 1 ] || fail "the missing file is named more than once: $(cat "$tmp/err")"
     expect_rc 1 "verify an empty file" "$xsr" verify /dev/null
 
     # an ELF header is no save image, not "a legacy stream"

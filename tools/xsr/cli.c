@@ -41,12 +41,28 @@ int cli_usage_error(const char *prog, const char *fmt, ...)
     return cli_bad_option(prog);
 }
 
+/* Whether msg says word on its own (between spaces, punctuation or the ends). */
+static bool names_word(const char *msg, const char *word)
+{
+    size_t n = strlen(word);
+
+    if (!n)
+        return false;
+    for (const char *p = strstr(msg, word); p; p = strstr(p + 1, word)) {
+        char after = p[n];
+        if ((p == msg || p[-1] == ' ' || p[-1] == '\'') &&
+            (after == '\0' || after == ' ' || after == ':' || after == ',' || after == '\''))
+            return true;
+    }
+    return false;
+}
+
 void cli_print_error(const char *prog, const char *what, const struct xsr_error *err)
 {
     char buf[XSR_ERROR_MSG_MAX + 128];
 
     xsr_error_format(err, buf, sizeof(buf));
-    if (what)
+    if (what && !names_word(buf, what)) /* a file named once per error */
         fprintf(stderr, "%s: %s: %s\n", prog, what, buf);
     else
         fprintf(stderr, "%s: %s\n", prog, buf);
