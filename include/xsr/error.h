@@ -54,13 +54,18 @@ struct xsr_error {
 /* Reset to "no error, no location". NULL is allowed. */
 void xsr_error_clear(struct xsr_error *e);
 
-/* Set code and message (location untouched); returns code. NULL e allowed. */
+/*
+ * Set code and message and reset the location (and sys_errno): whatever an
+ * earlier failure left in e is gone.  Attach this failure's location with
+ * xsr_error_locate afterwards.  Returns code.  NULL e allowed.
+ */
 int xsr_error_set(struct xsr_error *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int xsr_error_vset(struct xsr_error *e, int code, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-/* Like xsr_error_set for XSR_EIO, recording errno. Returns XSR_EIO. */
+/* Like xsr_error_set for XSR_EIO, recording errno; returns XSR_EIO.  An
+ * ENOMEM is reported as XSR_ENOMEM ("...: out of memory") instead. */
 int xsr_error_sys(struct xsr_error *e, int sys_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

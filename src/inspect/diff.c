@@ -257,9 +257,10 @@ static int load(struct img *m, struct xsr_chan *in, const struct xsr_analyze_opt
     int rc = xsri_scan_run(in, o, true, &cb, &m->s, err);
     if (rc < 0 && err && err->code) {
         /* name the input in the message */
-        char msg[XSR_ERROR_MSG_MAX];
-        snprintf(msg, sizeof(msg), "%s", err->message);
-        xsr_error_set(err, rc, "image %s: %.480s", m->name, msg);
+        struct xsr_error was = *err;
+        xsr_error_set(err, rc, "image %s: %.480s", m->name, was.message);
+        err->sys_errno = was.sys_errno;
+        xsr_error_locate(err, was.offset, was.layer, was.record_index, was.record_type);
     }
     if (rc == 0 && m->hvm) {
         /* HVM context entries become per-instance contexts (bodies stay in

@@ -15,41 +15,18 @@
 /* iovecs handed to one writev call by the generic loop. */
 #define WRITEV_BATCH 64
 
-int xsri_io_fail(struct xsr_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    xsr_error_clear(err);
-    va_start(ap, fmt);
-    xsr_error_vset(err, code, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-int xsri_io_fail_sys(struct xsr_error *err, int sys_errno, const char *fmt, ...)
-{
-    char what[XSR_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    xsr_error_clear(err);
-    if (sys_errno == ENOMEM)
-        return xsr_error_set(err, XSR_ENOMEM, "%s: out of memory", what);
-    return xsr_error_sys(err, sys_errno, "%s", what);
-}
-
 struct xsr_chan *xsri_chan_new(enum xsri_chan_kind kind, const struct xsri_chan_ops *ops, void *ctx,
                                bool readable, const char *name, struct xsr_error *err)
 {
     struct xsr_chan *ch = calloc(1, sizeof(*ch));
     if (!ch) {
-        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
         return NULL;
     }
     ch->name = strdup(name);
     if (!ch->name) {
         free(ch);
-        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
         return NULL;
     }
     ch->ops = *ops;
@@ -63,22 +40,22 @@ struct xsr_chan *xsr_chan_custom(const struct xsr_chan_ops *ops, void *ctx, bool
                                  struct xsr_error *err)
 {
     if (!ops) {
-        xsri_io_fail(err, XSR_EINVAL, "a custom channel needs an operations table");
+        xsr_error_set(err, XSR_EINVAL, "a custom channel needs an operations table");
         return NULL;
     }
     if (ops->version == 0 || ops->version > XSR_CHAN_OPS_VERSION) {
-        xsri_io_fail(err, XSR_EINVAL,
+        xsr_error_set(err, XSR_EINVAL,
                      "the custom channel's operations have version %u, which this library "
                      "does not know (1 to %u): set .version = XSR_CHAN_OPS_VERSION",
                      ops->version, XSR_CHAN_OPS_VERSION);
         return NULL;
     }
     if (readable && !ops->read && !ops->view) {
-        xsri_io_fail(err, XSR_EINVAL, "a readable custom channel needs a read or a view operation");
+        xsr_error_set(err, XSR_EINVAL, "a readable custom channel needs a read or a view operation");
         return NULL;
     }
     if (!readable && !ops->writev) {
-        xsri_io_fail(err, XSR_EINVAL, "a writable custom channel needs a writev operation");
+        xsr_error_set(err, XSR_EINVAL, "a writable custom channel needs a writev operation");
         return NULL;
     }
     struct xsri_chan_ops iops = {
@@ -186,9 +163,9 @@ int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct 
     if (got)
         *got = 0;
     if (!ch || (!buf && n))
-        return xsri_io_fail(err, XSR_EINVAL, "xsr_chan_read needs a channel and a buffer");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_chan_read needs a channel and a buffer");
     if (!ch->readable)
-        return xsri_io_fail(err, XSR_EINVAL, "%s is not open for reading", ch->name);
+        return xsr_error_set(err, XSR_EINVAL, "%s is not open for reading", ch->name);
     uint64_t start = ch->off;
     size_t done = 0;
     while (done < n) {
@@ -199,7 +176,7 @@ int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct 
             int e = errno;
             if (got)
                 *got = done;
-            int rc = xsri_io_fail_sys(err, e, "reading %zu bytes from %s at offset %#" PRIx64
+            int rc = xsr_error_sys(err, e, "reading %zu bytes from %s at offset %#" PRIx64
                                       " failed", n, ch->name, start + done);
             xsr_error_locate(err, start + done, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
             return rc;
@@ -211,7 +188,7 @@ int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct 
     if (got)
         *got = done;
     if (done < n) {
-        xsri_io_fail(err, XSR_ETRUNC,
+        xsr_error_set(err, XSR_ETRUNC,
                      "%s ended at offset %#" PRIx64 ": %zu of %zu bytes read, %zu missing",
                      ch->name, start + done, done, n, n - done);
         xsr_error_locate(err, start, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
@@ -226,13 +203,13 @@ int xsr_chan_peek(struct xsr_chan *ch, size_t n, const uint8_t **view, size_t *a
     if (avail)
         *avail = 0;
     if (!ch || !view)
-        return xsri_io_fail(err, XSR_EINVAL, "xsr_chan_peek needs a channel and a view pointer");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_chan_peek needs a channel and a view pointer");
     if (!xsr_chan_can_view(ch))
-        return xsri_io_fail(err, XSR_EUNSUP, "%s cannot give views of its data", ch->name);
+        return xsr_error_set(err, XSR_EUNSUP, "%s cannot give views of its data", ch->name);
     size_t k = view_avail(ch, n);
     const uint8_t *p = ch->ops.view(ch->ctx, ch->off, k);
     if (!p)
-        return xsri_io_fail(err, XSR_EIO, "%s refused a view of %zu bytes it holds", ch->name, k);
+        return xsr_error_set(err, XSR_EIO, "%s refused a view of %zu bytes it holds", ch->name, k);
     *view = p;
     if (avail)
         *avail = k;
@@ -242,13 +219,13 @@ int xsr_chan_peek(struct xsr_chan *ch, size_t n, const uint8_t **view, size_t *a
 int xsr_chan_view(struct xsr_chan *ch, size_t n, const uint8_t **view, struct xsr_error *err)
 {
     if (!ch || !view)
-        return xsri_io_fail(err, XSR_EINVAL, "xsr_chan_view needs a channel and a view pointer");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_chan_view needs a channel and a view pointer");
     if (!xsr_chan_can_view(ch))
-        return xsri_io_fail(err, XSR_EUNSUP, "%s cannot give views of its data", ch->name);
+        return xsr_error_set(err, XSR_EUNSUP, "%s cannot give views of its data", ch->name);
     size_t k = view_avail(ch, n);
     const uint8_t *p = k == n ? ch->ops.view(ch->ctx, ch->off, n) : NULL;
     if (!p) {
-        xsri_io_fail(err, XSR_ETRUNC,
+        xsr_error_set(err, XSR_ETRUNC,
                      "%s ended at offset %#" PRIx64 ": %zu of %zu bytes available, %zu missing",
                      ch->name, ch->off + k, k, n, n - k);
         xsr_error_locate(err, ch->off, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
@@ -262,7 +239,7 @@ int xsr_chan_view(struct xsr_chan *ch, size_t n, const uint8_t **view, struct xs
 static int skip_truncated(struct xsr_chan *ch, uint64_t start, uint64_t n, uint64_t done,
                           struct xsr_error *err)
 {
-    xsri_io_fail(err, XSR_ETRUNC,
+    xsr_error_set(err, XSR_ETRUNC,
                  "%s ended at offset %#" PRIx64 " while skipping %" PRIu64 " bytes: %" PRIu64
                  " missing",
                  ch->name, start + done, n, n - done);
@@ -273,9 +250,9 @@ static int skip_truncated(struct xsr_chan *ch, uint64_t start, uint64_t n, uint6
 int xsr_chan_skip(struct xsr_chan *ch, uint64_t n, struct xsr_error *err)
 {
     if (!ch)
-        return xsri_io_fail(err, XSR_EINVAL, "xsr_chan_skip needs a channel");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_chan_skip needs a channel");
     if (!ch->readable)
-        return xsri_io_fail(err, XSR_EINVAL, "%s is not open for reading", ch->name);
+        return xsr_error_set(err, XSR_EINVAL, "%s is not open for reading", ch->name);
     uint64_t start = ch->off, done = 0;
 
     if (ch->ops.view) {
@@ -294,7 +271,7 @@ int xsr_chan_skip(struct xsr_chan *ch, uint64_t n, struct xsr_error *err)
         uint64_t skipped = 0;
         int r = ch->ops.seek(ch->ctx, n, &skipped);
         if (r < 0)
-            return xsri_io_fail_sys(err, errno, "seeking %" PRIu64 " bytes forward in %s failed",
+            return xsr_error_sys(err, errno, "seeking %" PRIu64 " bytes forward in %s failed",
                                     n, ch->name);
         if (r == XSRI_SEEK_DONE) {
             ch->off += n;
@@ -308,7 +285,7 @@ int xsr_chan_skip(struct xsr_chan *ch, uint64_t n, struct xsr_error *err)
     if (!ch->scratch) {
         ch->scratch = malloc(SKIP_SCRATCH_SIZE);
         if (!ch->scratch)
-            return xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a buffer to skip input");
+            return xsr_error_set(err, XSR_ENOMEM, "cannot allocate a buffer to skip input");
     }
     while (done < n) {
         uint64_t want = n - done;
@@ -317,7 +294,7 @@ int xsr_chan_skip(struct xsr_chan *ch, uint64_t n, struct xsr_error *err)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return xsri_io_fail_sys(err, errno, "reading %s at offset %#" PRIx64 " failed",
+            return xsr_error_sys(err, errno, "reading %s at offset %#" PRIx64 " failed",
                                     ch->name, ch->off);
         }
         if (r == 0)
@@ -336,12 +313,12 @@ int xsr_chan_write(struct xsr_chan *ch, const void *buf, size_t n, struct xsr_er
 int xsr_chan_writev(struct xsr_chan *ch, const struct iovec *iov, int iovcnt, struct xsr_error *err)
 {
     if (!ch || iovcnt < 0 || (!iov && iovcnt))
-        return xsri_io_fail(err, XSR_EINVAL, "xsr_chan_writev needs a channel and iovecs");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_chan_writev needs a channel and iovecs");
     if (ch->readable || !ch->ops.writev)
-        return xsri_io_fail(err, XSR_EINVAL, "%s is not open for writing", ch->name);
+        return xsr_error_set(err, XSR_EINVAL, "%s is not open for writing", ch->name);
     for (int j = 0; j < iovcnt; j++)
         if (!iov[j].iov_base && iov[j].iov_len)
-            return xsri_io_fail(err, XSR_EINVAL, "iovec %d has no buffer", j);
+            return xsr_error_set(err, XSR_EINVAL, "iovec %d has no buffer", j);
 
     int i = 0;       /* first iovec not completely written */
     size_t part = 0; /* bytes of iov[i] already written */
@@ -369,14 +346,14 @@ int xsr_chan_writev(struct xsr_chan *ch, const struct iovec *iov, int iovcnt, st
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return xsri_io_fail_sys(err, errno, "writing %zu bytes to %s at offset %#" PRIx64 " failed",
+            return xsr_error_sys(err, errno, "writing %zu bytes to %s at offset %#" PRIx64 " failed",
                                     total, ch->name, ch->off);
         }
         if (r == 0)
-            return xsri_io_fail_sys(err, EIO, "%s accepted no bytes at offset %#" PRIx64,
+            return xsr_error_sys(err, EIO, "%s accepted no bytes at offset %#" PRIx64,
                                     ch->name, ch->off);
         if ((size_t)r > total)
-            return xsri_io_fail_sys(err, EIO, "%s reported writing more than it was given",
+            return xsr_error_sys(err, EIO, "%s reported writing more than it was given",
                                     ch->name);
         size_t left = (size_t)r;
         while (i < iovcnt && left >= iov[i].iov_len - part) {
@@ -396,7 +373,7 @@ int xsr_chan_close(struct xsr_chan *ch, struct xsr_error *err)
     int rc = 0;
     if (ch->ops.close) {
         if (ch->ops.close(ch->ctx) < 0)
-            rc = xsri_io_fail_sys(err, errno, "closing %s failed", ch->name);
+            rc = xsr_error_sys(err, errno, "closing %s failed", ch->name);
     } else if (ch->user_close) {
         ch->user_close(ch->ctx);
     }

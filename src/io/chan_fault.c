@@ -120,7 +120,7 @@ static struct xsr_chan *fault_fail(struct xsr_chan *inner, struct xsr_error *err
                                    const char *msg)
 {
     xsr_chan_close(inner, NULL);
-    xsri_io_fail(err, code, "%s", msg);
+    xsr_error_set(err, code, "%s", msg);
     return NULL;
 }
 

@@ -97,12 +97,12 @@ struct xsr_chan *xsri_chan_fd_new(int fd, bool own, bool readable, const char *n
                                   struct xsr_error *err)
 {
     if (fd < 0) {
-        xsri_io_fail(err, XSR_EINVAL, "invalid file descriptor %d", fd);
+        xsr_error_set(err, XSR_EINVAL, "invalid file descriptor %d", fd);
         return NULL;
     }
     struct fd_ctx *c = calloc(1, sizeof(*c));
     if (!c) {
-        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
         return NULL;
     }
     c->fd = fd;
@@ -145,7 +145,7 @@ struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_
                                          struct xsr_error *err)
 {
     if (!path) {
-        xsri_io_fail(err, XSR_EINVAL, "no input path given");
+        xsr_error_set(err, XSR_EINVAL, "no input path given");
         return NULL;
     }
     if (strcmp(path, "-") == 0)
@@ -155,14 +155,14 @@ struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_
         fd = open(path, O_RDONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) {
-        xsri_io_fail_sys(err, errno, "cannot open %s for reading", path);
+        xsr_error_sys(err, errno, "cannot open %s for reading", path);
         return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
-        xsri_io_fail_sys(err, e, "cannot stat %s", path);
+        xsr_error_sys(err, e, "cannot stat %s", path);
         return NULL;
     }
     struct xsr_chan *ch;
@@ -193,7 +193,7 @@ struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr
 struct xsr_chan *xsr_chan_open_write(const char *path, struct xsr_error *err)
 {
     if (!path) {
-        xsri_io_fail(err, XSR_EINVAL, "no output path given");
+        xsr_error_set(err, XSR_EINVAL, "no output path given");
         return NULL;
     }
     if (strcmp(path, "-") == 0)
@@ -203,7 +203,7 @@ struct xsr_chan *xsr_chan_open_write(const char *path, struct xsr_error *err)
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) {
-        xsri_io_fail_sys(err, errno, "cannot open %s for writing", path);
+        xsr_error_sys(err, errno, "cannot open %s for writing", path);
         return NULL;
     }
     struct xsr_chan *ch = xsri_chan_fd_new(fd, true, false, path, err);

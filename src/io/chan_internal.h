@@ -61,13 +61,6 @@ struct xsr_chan {
 struct xsr_chan *xsri_chan_new(enum xsri_chan_kind kind, const struct xsri_chan_ops *ops, void *ctx,
                                bool readable, const char *name, struct xsr_error *err);
 
-/* Fresh error (location cleared) with a message; returns code. */
-int xsri_io_fail(struct xsr_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Fresh XSR_EIO error recording sys_errno (XSR_ENOMEM for ENOMEM). */
-int xsri_io_fail_sys(struct xsr_error *err, int sys_errno, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* One underlying read / write, with the offset kept (for wrappers). */
 ssize_t xsri_chan_read_some(struct xsr_chan *ch, void *buf, size_t n);
 ssize_t xsri_chan_writev_some(struct xsr_chan *ch, const struct iovec *iov, int iovcnt);

@@ -41,16 +41,16 @@ static int mem_reader_close(void *ctx)
 struct xsr_chan *xsr_chan_mem_reader(const void *buf, size_t len, struct xsr_error *err)
 {
     if (!buf && len) {
-        xsri_io_fail(err, XSR_EINVAL, "a memory reader over %zu bytes needs a buffer", len);
+        xsr_error_set(err, XSR_EINVAL, "a memory reader over %zu bytes needs a buffer", len);
         return NULL;
     }
     if ((uint64_t)len > INT64_MAX) {
-        xsri_io_fail(err, XSR_ELIMIT, "a memory buffer of %zu bytes is too large", len);
+        xsr_error_set(err, XSR_ELIMIT, "a memory buffer of %zu bytes is too large", len);
         return NULL;
     }
     struct mem_reader *m = calloc(1, sizeof(*m));
     if (!m) {
-        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a memory reader");
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a memory reader");
         return NULL;
     }
     m->buf = buf;
@@ -127,7 +127,7 @@ struct xsr_chan *xsr_chan_mem_writer(struct xsr_error *err)
 {
     struct mem_writer *m = calloc(1, sizeof(*m));
     if (!m) {
-        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a memory writer");
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a memory writer");
         return NULL;
     }
     static const struct xsri_chan_ops ops = {

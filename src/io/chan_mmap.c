@@ -70,20 +70,20 @@ struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *e
 {
     struct stat st;
     if (fstat(fd, &st) < 0) {
-        xsri_io_fail_sys(err, errno, "cannot stat %s", name);
+        xsr_error_sys(err, errno, "cannot stat %s", name);
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
-        xsri_io_fail(err, XSR_EINVAL, "%s is not a regular file and cannot be mapped", name);
+        xsr_error_set(err, XSR_EINVAL, "%s is not a regular file and cannot be mapped", name);
         return NULL;
     }
     if (st.st_size < 0 || (uint64_t)st.st_size > SIZE_MAX) {
-        xsri_io_fail(err, XSR_ELIMIT, "%s is too large to be mapped", name);
+        xsr_error_set(err, XSR_ELIMIT, "%s is too large to be mapped", name);
         return NULL;
     }
     struct map_ctx *m = calloc(1, sizeof(*m));
     if (!m) {
-        xsri_io_fail(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a channel for %s", name);
         return NULL;
     }
     m->len = (size_t)st.st_size;
@@ -92,7 +92,7 @@ struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *e
         if (p == MAP_FAILED) {
             int e = errno;
             free(m);
-            xsri_io_fail_sys(err, e, "cannot map %s", name);
+            xsr_error_sys(err, e, "cannot map %s", name);
             return NULL;
         }
         (void)madvise(p, m->len, MADV_SEQUENTIAL);
@@ -112,7 +112,7 @@ struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *e
 struct xsr_chan *xsr_chan_mmap_reader(const char *path, struct xsr_error *err)
 {
     if (!path) {
-        xsri_io_fail(err, XSR_EINVAL, "no path given to map");
+        xsr_error_set(err, XSR_EINVAL, "no path given to map");
         return NULL;
     }
     int fd;
@@ -120,7 +120,7 @@ struct xsr_chan *xsr_chan_mmap_reader(const char *path, struct xsr_error *err)
         fd = open(path, O_RDONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) {
-        xsri_io_fail_sys(err, errno, "cannot open %s for reading", path);
+        xsr_error_sys(err, errno, "cannot open %s for reading", path);
         return NULL;
     }
     struct xsr_chan *ch = xsri_chan_mmap_fd(fd, path, err);

@@ -36,23 +36,23 @@ struct xsr_builder {
 static int check_opts(const struct xsr_builder_opts *o, struct xsr_error *err)
 {
     if (o->format != XSR_LAYER_XL && o->format != XSR_LAYER_LIBXL && o->format != XSR_LAYER_LIBXC)
-        return xsri_stream_fail(err, XSR_EINVAL,
+        return xsr_error_set(err, XSR_EINVAL,
                                 "a stream builder writes xl, libxl or libxc streams, not layer %d",
                                 (int)o->format);
     if (o->version < XSR_VERSION_MIN || o->version > XSR_VERSION_MAX)
-        return xsri_stream_fail(err, XSR_EINVAL,
+        return xsr_error_set(err, XSR_EINVAL,
                                 "libxc stream version %" PRIu32 " is not one of %u to %u",
                                 o->version, XSR_VERSION_MIN, XSR_VERSION_MAX);
     if ((o->order != XSR_LITTLE_ENDIAN && o->order != XSR_BIG_ENDIAN) ||
         (o->xl_own_order && o->xl_order != XSR_LITTLE_ENDIAN && o->xl_order != XSR_BIG_ENDIAN))
-        return xsri_stream_fail(err, XSR_EINVAL, "unknown byte order %d",
+        return xsr_error_set(err, XSR_EINVAL, "unknown byte order %d",
                                 (int)(o->xl_own_order ? o->xl_order : o->order));
     if (o->xl_config_len && !o->xl_config)
-        return xsri_stream_fail(err, XSR_EINVAL,
+        return xsr_error_set(err, XSR_EINVAL,
                                 "%" PRIu32 " bytes of xl optional data announced but none given",
                                 o->xl_config_len);
     if (o->libxl_options & XSR_LIBXL_OPT_BIG_ENDIAN)
-        return xsri_stream_fail(err, XSR_EINVAL,
+        return xsr_error_set(err, XSR_EINVAL,
                                 "the libxl byte-order option follows the builder's byte order");
     return 0;
 }
@@ -98,7 +98,7 @@ struct xsr_builder *xsr_builder_new(struct xsr_chan *ch, const struct xsr_builde
 {
     struct xsr_builder_opts o;
     if (!ch || !opts) {
-        xsri_stream_fail(err, XSR_EINVAL, "a stream builder needs a channel and options");
+        xsr_error_set(err, XSR_EINVAL, "a stream builder needs a channel and options");
         return NULL;
     }
     xsr_error_clear(err);
@@ -107,7 +107,7 @@ struct xsr_builder *xsr_builder_new(struct xsr_chan *ch, const struct xsr_builde
         return NULL;
     struct xsr_builder *b = calloc(1, sizeof(*b));
     if (!b) {
-        xsri_stream_fail(err, XSR_ENOMEM, "cannot allocate a stream builder");
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a stream builder");
         return NULL;
     }
     b->format = o.format;
@@ -144,20 +144,20 @@ uint64_t xsr_builder_records(const struct xsr_builder *b)
 int xsr_builder_flush(struct xsr_builder *b, struct xsr_error *err)
 {
     if (!b)
-        return xsri_stream_fail(err, XSR_EINVAL, "no stream builder given");
+        return xsr_error_set(err, XSR_EINVAL, "no stream builder given");
     return xsr_writer_flush(b->w, err);
 }
 
 static int ended(struct xsr_error *err)
 {
-    return xsri_stream_fail(err, XSR_ESTATE, "the stream has ended: nothing can follow its END");
+    return xsr_error_set(err, XSR_ESTATE, "the stream has ended: nothing can follow its END");
 }
 
 /* Back to libxc records: a checkpoint's libxl records end with CHECKPOINT_END. */
 static int resume_libxc(struct xsr_builder *b, struct xsr_error *err)
 {
     if (!b)
-        return xsri_stream_fail(err, XSR_EINVAL, "no stream builder given");
+        return xsr_error_set(err, XSR_EINVAL, "no stream builder given");
     switch (b->st) {
     case B_RUNNING:
         return 0;
@@ -168,7 +168,7 @@ static int resume_libxc(struct xsr_builder *b, struct xsr_error *err)
         return rc;
     }
     case B_TAIL:
-        return xsri_stream_fail(err, XSR_ESTATE,
+        return xsr_error_set(err, XSR_ESTATE,
                                 "the libxc stream has ended: only libxl records can follow");
     default:
         return ended(err);
@@ -190,7 +190,7 @@ int xsr_builder_record_iov(struct xsr_builder *b, uint32_t type, const struct io
                            int iovcnt, struct xsr_error *err)
 {
     if (type == XSR_REC_END || type == XSR_REC_CHECKPOINT)
-        return xsri_stream_fail(err, XSR_EINVAL, "%s",
+        return xsr_error_set(err, XSR_EINVAL, "%s",
                                 type == XSR_REC_END
                                     ? "END is framing: use xsr_builder_libxc_end or xsr_builder_end"
                                     : "CHECKPOINT is framing: use xsr_builder_checkpoint");
@@ -205,7 +205,7 @@ static int append_body(append_iov_fn fn, struct xsr_builder *b, uint32_t type, c
                        uint32_t len, struct xsr_error *err)
 {
     if (!body && len)
-        return xsri_stream_fail(err, XSR_EINVAL, "no body given for a record of %" PRIu32 " bytes", len);
+        return xsr_error_set(err, XSR_EINVAL, "no body given for a record of %" PRIu32 " bytes", len);
     struct iovec iov = { .iov_base = (void *)(uintptr_t)body, .iov_len = len };
     return fn(b, type, &iov, len ? 1 : 0, err);
 }
@@ -220,11 +220,11 @@ int xsr_builder_page_data(struct xsr_builder *b, const uint64_t *words, uint32_t
                           const struct iovec *pages, int npages, struct xsr_error *err)
 {
     if (!b || (!words && count) || npages < 0 || (!pages && npages))
-        return xsri_stream_fail(err, XSR_EINVAL, "xsr_builder_page_data needs pfn words and pages");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_builder_page_data needs pfn words and pages");
     if (count > XSR_REC_LENGTH_MAX / 8)
-        return xsri_stream_fail(err, XSR_ELIMIT, "a PAGE_DATA record of %" PRIu32 " pfns", count);
+        return xsr_error_set(err, XSR_ELIMIT, "a PAGE_DATA record of %" PRIu32 " pfns", count);
     if (npages > 1022)
-        return xsri_stream_fail(err, XSR_ELIMIT, "%d page buffers in one PAGE_DATA record", npages);
+        return xsr_error_set(err, XSR_ELIMIT, "%d page buffers in one PAGE_DATA record", npages);
     uint64_t want = 0, have = 0;
     for (uint32_t i = 0; i < count; i++)
         if (xsr_pfn_type_has_data(xsr_pfn_word_type(words[i])))
@@ -232,7 +232,7 @@ int xsr_builder_page_data(struct xsr_builder *b, const uint64_t *words, uint32_t
     for (int i = 0; i < npages; i++)
         have += pages[i].iov_len;
     if (want != have)
-        return xsri_stream_fail(err, XSR_EINVAL,
+        return xsr_error_set(err, XSR_EINVAL,
                                 "the pfn words of a PAGE_DATA record carry %" PRIu64
                                 " bytes of pages but %" PRIu64 " were given",
                                 want, have);
@@ -240,7 +240,7 @@ int xsr_builder_page_data(struct xsr_builder *b, const uint64_t *words, uint32_t
     if (n > b->head_cap) {
         uint8_t *p = realloc(b->head, n);
         if (!p)
-            return xsri_stream_fail(err, XSR_ENOMEM, "cannot allocate %zu bytes for pfn words", n);
+            return xsr_error_set(err, XSR_ENOMEM, "cannot allocate %zu bytes for pfn words", n);
         b->head = p;
         b->head_cap = n;
     }
@@ -269,16 +269,16 @@ int xsr_builder_libxl_record_iov(struct xsr_builder *b, uint32_t type, const str
                                  int iovcnt, struct xsr_error *err)
 {
     if (!b)
-        return xsri_stream_fail(err, XSR_EINVAL, "no stream builder given");
+        return xsr_error_set(err, XSR_EINVAL, "no stream builder given");
     if (b->format == XSR_LAYER_LIBXC)
-        return xsri_stream_fail(err, XSR_ESTATE, "a bare libxc stream has no libxl records");
+        return xsr_error_set(err, XSR_ESTATE, "a bare libxc stream has no libxl records");
     if (type == XSR_LIBXL_REC_END || type == XSR_LIBXL_REC_LIBXC_CONTEXT ||
         type == XSR_LIBXL_REC_CHECKPOINT_END)
-        return xsri_stream_fail(err, XSR_EINVAL,
+        return xsr_error_set(err, XSR_EINVAL,
                                 "libxl record %s is framing, written by the builder",
                                 xsr_libxl_rec_type_name(type));
     if (b->st == B_RUNNING)
-        return xsri_stream_fail(err, XSR_ESTATE,
+        return xsr_error_set(err, XSR_ESTATE,
                                 "libxl records follow a checkpoint or the libxc END, not libxc "
                                 "records");
     if (b->st == B_ENDED)
@@ -304,7 +304,7 @@ int xsr_builder_end(struct xsr_builder *b, struct xsr_error *err)
 {
     int rc = 0;
     if (!b)
-        return xsri_stream_fail(err, XSR_EINVAL, "no stream builder given");
+        return xsr_error_set(err, XSR_EINVAL, "no stream builder given");
     if (b->st == B_ENDED)
         return ended(err);
     if (b->st != B_TAIL)
@@ -320,9 +320,9 @@ int xsr_builder_end(struct xsr_builder *b, struct xsr_error *err)
 int xsr_builder_trailing(struct xsr_builder *b, const void *buf, size_t n, struct xsr_error *err)
 {
     if (!b)
-        return xsri_stream_fail(err, XSR_EINVAL, "no stream builder given");
+        return xsr_error_set(err, XSR_EINVAL, "no stream builder given");
     if (b->st != B_ENDED)
-        return xsri_stream_fail(err, XSR_ESTATE,
+        return xsr_error_set(err, XSR_ESTATE,
                                 "trailing bytes follow the end of the stream, which has not ended");
     return xsr_writer_raw(b->w, buf, n, err);
 }

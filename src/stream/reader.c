@@ -41,25 +41,15 @@ struct xsr_reader {
     uint8_t fixed[XSRI_FIXED_MAX];
 };
 
-int xsri_stream_fail(struct xsr_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    xsr_error_clear(err);
-    va_start(ap, fmt);
-    xsr_error_vset(err, code, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 struct xsr_reader *xsr_reader_new(struct xsr_chan *ch, uint32_t max_record, struct xsr_error *err)
 {
     if (!ch) {
-        xsri_stream_fail(err, XSR_EINVAL, "a reader needs a channel");
+        xsr_error_set(err, XSR_EINVAL, "a reader needs a channel");
         return NULL;
     }
     struct xsr_reader *r = calloc(1, sizeof(*r));
     if (!r) {
-        xsri_stream_fail(err, XSR_ENOMEM, "cannot allocate a reader");
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a reader");
         return NULL;
     }
     r->ch = ch;
@@ -125,7 +115,7 @@ static int ensure_cap(struct xsr_reader *r, size_t n, struct xsr_error *err)
         return 0;
     uint8_t *p = realloc(r->buf, n);
     if (!p)
-        return xsri_stream_fail(err, XSR_ENOMEM, "cannot allocate %zu bytes for a record", n);
+        return xsr_error_set(err, XSR_ENOMEM, "cannot allocate %zu bytes for a record", n);
     r->buf = p;
     r->cap = n;
     return 0;
@@ -134,7 +124,7 @@ static int ensure_cap(struct xsr_reader *r, size_t n, struct xsr_error *err)
 static int truncated(struct xsr_reader *r, uint64_t start, const char *what, size_t got, size_t n,
                      struct xsr_error *err)
 {
-    xsri_stream_fail(err, XSR_ETRUNC,
+    xsr_error_set(err, XSR_ETRUNC,
                      "the input ended inside %s starting at offset %#" PRIx64
                      " (%zu bytes): %zu of them missing",
                      what, start, n, n - got);
@@ -208,7 +198,7 @@ int xsri_reader_peek(struct xsr_reader *r, size_t n, const uint8_t **view, size_
 {
     *avail = 0;
     if (n > XSRI_LOOKAHEAD_MAX)
-        return xsri_stream_fail(err, XSR_EINVAL, "cannot look %zu bytes ahead (at most %u)", n,
+        return xsr_error_set(err, XSR_EINVAL, "cannot look %zu bytes ahead (at most %u)", n,
                                 XSRI_LOOKAHEAD_MAX);
     if (r->can_view) {
         int rc = xsr_chan_peek(r->ch, n, view, avail, err);
@@ -293,9 +283,9 @@ int xsri_reader_fixed(struct xsr_reader *r, size_t n, const char *what, const ui
                       struct xsr_error *err)
 {
     if (!r || !view)
-        return xsri_stream_fail(err, XSR_EINVAL, "xsr_reader_fixed needs a reader and a view pointer");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_reader_fixed needs a reader and a view pointer");
     if (n > XSRI_FIXED_MAX)
-        return xsri_stream_fail(err, XSR_EINVAL, "a fixed header of %zu bytes is larger than %u",
+        return xsr_error_set(err, XSR_EINVAL, "a fixed header of %zu bytes is larger than %u",
                                 n, XSRI_FIXED_MAX);
     return consume(r, n, r->fixed, what, view, err);
 }
@@ -308,9 +298,9 @@ int xsr_reader_fixed(struct xsr_reader *r, size_t n, const uint8_t **view, struc
 int xsr_reader_blob(struct xsr_reader *r, size_t n, const uint8_t **view, struct xsr_error *err)
 {
     if (!r || !view)
-        return xsri_stream_fail(err, XSR_EINVAL, "xsr_reader_blob needs a reader and a view pointer");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_reader_blob needs a reader and a view pointer");
     if (n > r->max_record) {
-        xsri_stream_fail(err, XSR_ELIMIT, "a block of %zu bytes at offset %#" PRIx64
+        xsr_error_set(err, XSR_ELIMIT, "a block of %zu bytes at offset %#" PRIx64
                          " is larger than the limit of %" PRIu32 " bytes",
                          n, r->offset, r->max_record);
         xsr_error_locate(err, r->offset, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
@@ -322,7 +312,7 @@ int xsr_reader_blob(struct xsr_reader *r, size_t n, const uint8_t **view, struct
 int xsr_reader_record(struct xsr_reader *r, struct xsr_record *rec, struct xsr_error *err)
 {
     if (!r || !rec)
-        return xsri_stream_fail(err, XSR_EINVAL, "xsr_reader_record needs a reader and a record");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_reader_record needs a reader and a record");
     r->failed_has_type = false;
     r->rhdr_at = NULL;
     uint64_t start = r->offset;
@@ -342,7 +332,7 @@ int xsr_reader_record(struct xsr_reader *r, struct xsr_record *rec, struct xsr_e
     r->failed_has_type = true;
     r->failed_type = rh.type;
     if (rh.length > r->max_record) {
-        xsri_stream_fail(err, XSR_ELIMIT,
+        xsr_error_set(err, XSR_ELIMIT,
                          "the record of type %#" PRIx32 " at offset %#" PRIx64 " has a length of %"
                          PRIu32 " bytes, above the limit of %" PRIu32 " bytes",
                          rh.type, start, rh.length, r->max_record);
@@ -378,7 +368,7 @@ int xsr_reader_record(struct xsr_reader *r, struct xsr_record *rec, struct xsr_e
 int xsr_reader_at_eof(struct xsr_reader *r, struct xsr_error *err)
 {
     if (!r)
-        return xsri_stream_fail(err, XSR_EINVAL, "xsr_reader_at_eof needs a reader");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_reader_at_eof needs a reader");
     const uint8_t *p;
     size_t avail;
     int rc = xsri_reader_peek(r, 1, &p, &avail, err);

@@ -14,10 +14,6 @@
 /* Largest fixed header xsr_reader_fixed accepts. */
 #define XSRI_FIXED_MAX 4096u
 
-/* Fresh error (location cleared) with a message; returns code. */
-int xsri_stream_fail(struct xsr_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /*
  * Look at up to n (<= XSRI_LOOKAHEAD_MAX) next bytes without consuming them;
  * *avail < n only at the end of the input.

@@ -76,12 +76,12 @@ struct xsr_walker *xsr_walker_new(struct xsr_chan *ch, const struct xsr_walker_o
     case XSR_LAYER_LIBXC: case XSR_LAYER_LEGACY:
         break;
     default:
-        xsri_stream_fail(err, XSR_EINVAL, "unknown stream format %d", (int)o.format);
+        xsr_error_set(err, XSR_EINVAL, "unknown stream format %d", (int)o.format);
         return NULL;
     }
     struct xsr_walker *w = calloc(1, sizeof(*w));
     if (!w) {
-        xsri_stream_fail(err, XSR_ENOMEM, "cannot allocate a stream walker");
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a stream walker");
         return NULL;
     }
     w->r = xsr_reader_new(ch, o.max_record, err);
@@ -145,14 +145,14 @@ static int step_detect(struct xsr_walker *w, struct xsr_error *err)
     enum xsr_layer layer = w->forced ? w->forced : xsr_detect(p, avail);
     if (layer == XSR_LAYER_NONE) {
         if (avail == 0)
-            rc = xsri_stream_fail(err, XSR_ETRUNC, "the input is empty");
+            rc = xsr_error_set(err, XSR_ETRUNC, "the input is empty");
         else if (avail < DETECT_BYTES)
-            rc = xsri_stream_fail(err, XSR_ETRUNC,
+            rc = xsr_error_set(err, XSR_ETRUNC,
                                   "the input ends after %zu bytes, too few to recognise its format",
                                   avail);
         else
-            rc = xsri_stream_fail(err, XSR_EFORMAT,
-                                  "not a Xen save image: it starts with no xl, libxl, libxc or legacy header");
+            rc = xsr_error_set(err, XSR_EFORMAT,
+                               "not a Xen save image: it starts with no xl, libxl, libxc or legacy header");
         return fail_at(err, rc, start, XSR_LAYER_NONE);
     }
     w->format = layer;
@@ -182,11 +182,11 @@ static int step_xl(struct xsr_walker *w, struct xsr_event *ev, struct xsr_error 
     xsr_error_clear(&derr);
     rc = xsr_xl_hdr_decode(p, &h, &derr);
     if (rc < 0) {
-        xsri_stream_fail(err, rc, "%s", derr.message);
+        xsr_error_set(err, rc, "%s", derr.message);
         return fail_at(err, rc, start, XSR_LAYER_XL);
     }
     if (h.optional_data_len > w->max_record) {
-        xsri_stream_fail(err, XSR_ELIMIT,
+        xsr_error_set(err, XSR_ELIMIT,
                          "the xl header announces %" PRIu32
                          " bytes of optional data, above the limit of %" PRIu32 " bytes",
                          h.optional_data_len, w->max_record);
@@ -216,7 +216,7 @@ static int step_libxl_hdr(struct xsr_walker *w, struct xsr_event *ev, struct xsr
     struct xsr_libxl_hdr h;
     xsr_libxl_hdr_decode(p, &h);
     if (h.ident != XSR_LIBXL_IDENT) {
-        xsri_stream_fail(err, XSR_EFORMAT,
+        xsr_error_set(err, XSR_EFORMAT,
                          "the libxl header at offset %#" PRIx64 " has ident %#018" PRIx64
                          " instead of %#018" PRIx64 " (\"LibxlFmt\")",
                          start, h.ident, (uint64_t)XSR_LIBXL_IDENT);
@@ -241,7 +241,7 @@ static int read_record(struct xsr_walker *w, enum xsr_layer layer, int64_t index
     xsr_reader_set_order(w->r, order);
     int rc = xsr_reader_record(w->r, rec, err);
     if (rc == 1) {
-        xsri_stream_fail(err, XSR_ETRUNC,
+        xsr_error_set(err, XSR_ETRUNC,
                          "the input ended at offset %#" PRIx64 " after %" PRId64
                          " %s records, before the %s END record",
                          start, index, xsr_layer_name(layer), xsr_layer_name(layer));
@@ -309,7 +309,7 @@ static int step_ihdr(struct xsr_walker *w, struct xsr_event *ev, struct xsr_erro
     struct xsr_ihdr h;
     xsr_ihdr_decode(p, &h);
     if (h.marker != XSR_IHDR_MARKER || h.id != XSR_IHDR_ID) {
-        xsri_stream_fail(err, XSR_EFORMAT,
+        xsr_error_set(err, XSR_EFORMAT,
                          "the libxc image header at offset %#" PRIx64 " has marker %#018" PRIx64
                          " and id %#010" PRIx32 " instead of %#018" PRIx64 " and %#010" PRIx32
                          " (\"XENF\")",
@@ -425,7 +425,7 @@ static int step(struct xsr_walker *w, struct xsr_event *ev, struct xsr_error *er
             return 0;
         case W_FAILED:
         default:
-            return xsri_stream_fail(err, XSR_ESTATE,
+            return xsr_error_set(err, XSR_ESTATE,
                                     "the walk stopped at an earlier error and cannot go on");
         }
     }
@@ -434,7 +434,7 @@ static int step(struct xsr_walker *w, struct xsr_event *ev, struct xsr_error *er
 int xsr_walker_next(struct xsr_walker *w, struct xsr_event *ev, struct xsr_error *err)
 {
     if (!w || !ev)
-        return xsri_stream_fail(err, XSR_EINVAL, "xsr_walker_next needs a walker and an event");
+        return xsr_error_set(err, XSR_EINVAL, "xsr_walker_next needs a walker and an event");
     int rc = step(w, ev, err);
     if (rc < 0)
         w->st = W_FAILED;

@@ -30,7 +30,7 @@ struct xsr_writer {
 struct xsr_writer *xsr_writer_new(struct xsr_chan *ch, size_t batch, struct xsr_error *err)
 {
     if (!ch) {
-        xsri_stream_fail(err, XSR_EINVAL, "a writer needs a channel");
+        xsr_error_set(err, XSR_EINVAL, "a writer needs a channel");
         return NULL;
     }
     if (batch == 0)
@@ -44,7 +44,7 @@ struct xsr_writer *xsr_writer_new(struct xsr_chan *ch, size_t batch, struct xsr_
         w->buf = malloc(batch);
     if (!w || !w->buf) {
         free(w);
-        xsri_stream_fail(err, XSR_ENOMEM, "cannot allocate a writer with a %zu-byte batch", batch);
+        xsr_error_set(err, XSR_ENOMEM, "cannot allocate a writer with a %zu-byte batch", batch);
         return NULL;
     }
     w->ch = ch;
@@ -73,9 +73,9 @@ uint64_t xsr_writer_offset(const struct xsr_writer *w)
 static int usable(struct xsr_writer *w, struct xsr_error *err)
 {
     if (!w)
-        return xsri_stream_fail(err, XSR_EINVAL, "no writer given");
+        return xsr_error_set(err, XSR_EINVAL, "no writer given");
     if (w->failed)
-        return xsri_stream_fail(err, XSR_ESTATE,
+        return xsr_error_set(err, XSR_ESTATE,
                                 "an earlier write failed (%s): the output is incomplete",
                                 xsr_strerror(w->failed));
     return 0;
@@ -147,7 +147,7 @@ int xsr_writer_raw(struct xsr_writer *w, const void *buf, size_t n, struct xsr_e
     if (rc < 0)
         return rc;
     if (!buf && n)
-        return xsri_stream_fail(err, XSR_EINVAL, "no buffer given for %zu raw bytes", n);
+        return xsr_error_set(err, XSR_EINVAL, "no buffer given for %zu raw bytes", n);
     return put(w, buf, n, err);
 }
 
@@ -157,7 +157,7 @@ int xsr_writer_ihdr(struct xsr_writer *w, const struct xsr_ihdr *h, struct xsr_e
     if (rc < 0)
         return rc;
     if (!h)
-        return xsri_stream_fail(err, XSR_EINVAL, "no image header given");
+        return xsr_error_set(err, XSR_EINVAL, "no image header given");
     uint8_t b[XSR_IHDR_SIZE];
     xsr_ihdr_encode(h, b);
     rc = put(w, b, sizeof(b), err);
@@ -172,7 +172,7 @@ int xsr_writer_dhdr(struct xsr_writer *w, const struct xsr_dhdr *h, struct xsr_e
     if (rc < 0)
         return rc;
     if (!h)
-        return xsri_stream_fail(err, XSR_EINVAL, "no domain header given");
+        return xsr_error_set(err, XSR_EINVAL, "no domain header given");
     uint8_t b[XSR_DHDR_SIZE];
     xsr_dhdr_encode(h, w->order, b);
     return put(w, b, sizeof(b), err);
@@ -184,7 +184,7 @@ int xsr_writer_libxl_hdr(struct xsr_writer *w, const struct xsr_libxl_hdr *h, st
     if (rc < 0)
         return rc;
     if (!h)
-        return xsri_stream_fail(err, XSR_EINVAL, "no libxl header given");
+        return xsr_error_set(err, XSR_EINVAL, "no libxl header given");
     uint8_t b[XSR_LIBXL_HDR_SIZE];
     xsr_libxl_hdr_encode(h, b);
     rc = put(w, b, sizeof(b), err);
@@ -200,7 +200,7 @@ int xsr_writer_xl_hdr(struct xsr_writer *w, const struct xsr_xl_hdr *h, const ui
     if (rc < 0)
         return rc;
     if (!h || (!optional_data && h->optional_data_len))
-        return xsri_stream_fail(err, XSR_EINVAL,
+        return xsr_error_set(err, XSR_EINVAL,
                                 "an xl header needs its %" PRIu32 " bytes of optional data",
                                 h ? h->optional_data_len : 0);
     uint8_t b[XSR_XL_HDR_SIZE];
@@ -230,17 +230,17 @@ int xsr_writer_record_iov(struct xsr_writer *w, uint32_t type, const struct iove
     if (rc < 0)
         return rc;
     if (iovcnt < 0 || (!iov && iovcnt))
-        return xsri_stream_fail(err, XSR_EINVAL, "a record body needs iovecs");
+        return xsr_error_set(err, XSR_EINVAL, "a record body needs iovecs");
     uint64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         if (!iov[i].iov_base && iov[i].iov_len)
-            return xsri_stream_fail(err, XSR_EINVAL, "iovec %d of a record body has no buffer", i);
+            return xsr_error_set(err, XSR_EINVAL, "iovec %d of a record body has no buffer", i);
         total += iov[i].iov_len;
         if (total > XSR_REC_LENGTH_MAX)
             break;
     }
     if (total > XSR_REC_LENGTH_MAX)
-        return xsri_stream_fail(err, XSR_ELIMIT,
+        return xsr_error_set(err, XSR_ELIMIT,
                                 "a record of type %#" PRIx32 " with a body of %" PRIu64
                                 " bytes or more exceeds the limit of %u bytes",
                                 type, total, XSR_REC_LENGTH_MAX);
@@ -257,12 +257,12 @@ int xsr_writer_record(struct xsr_writer *w, uint32_t type, const void *body, uin
     if (rc < 0)
         return rc;
     if (len > XSR_REC_LENGTH_MAX)
-        return xsri_stream_fail(err, XSR_ELIMIT,
+        return xsr_error_set(err, XSR_ELIMIT,
                                 "a record of type %#" PRIx32 " with a body of %" PRIu32
                                 " bytes exceeds the limit of %u bytes",
                                 type, len, XSR_REC_LENGTH_MAX);
     if (!body && len)
-        return xsri_stream_fail(err, XSR_EINVAL, "no body given for a record of %" PRIu32 " bytes", len);
+        return xsr_error_set(err, XSR_EINVAL, "no body given for a record of %" PRIu32 " bytes", len);
     struct iovec iov = { .iov_base = (void *)(uintptr_t)body, .iov_len = len };
     return xsr_writer_record_iov(w, type, &iov, len ? 1 : 0, err);
 }
@@ -273,7 +273,7 @@ int xsr_writer_event(struct xsr_writer *w, const struct xsr_event *ev, struct xs
     if (rc < 0)
         return rc;
     if (!ev)
-        return xsri_stream_fail(err, XSR_EINVAL, "no event given");
+        return xsr_error_set(err, XSR_EINVAL, "no event given");
     switch (ev->kind) {
     case XSR_EV_XL_HEADER:
     case XSR_EV_DOMAIN_HEADER:
@@ -296,16 +296,16 @@ int xsr_writer_event(struct xsr_writer *w, const struct xsr_event *ev, struct xs
             xsr_rhdr_encode(&rh, ev->order, hdr);
         }
         if (!rec->body && rec->length)
-            return xsri_stream_fail(err, XSR_EINVAL, "the record event has no body");
+            return xsr_error_set(err, XSR_EINVAL, "the record event has no body");
         struct iovec iov = { .iov_base = (void *)(uintptr_t)rec->body, .iov_len = rec->length };
         return emit_record(w, hdr, &iov, rec->length ? 1 : 0, rec->length, rec->padding, err);
     }
     case XSR_EV_LEGACY:
         return 0; /* a position, not bytes */
     default:
-        return xsri_stream_fail(err, XSR_EINVAL, "unknown event kind %d", (int)ev->kind);
+        return xsr_error_set(err, XSR_EINVAL, "unknown event kind %d", (int)ev->kind);
     }
     if (!ev->raw && ev->raw_len)
-        return xsri_stream_fail(err, XSR_EINVAL, "the event has no raw bytes");
+        return xsr_error_set(err, XSR_EINVAL, "the event has no raw bytes");
     return put(w, ev->raw, ev->raw_len, err);
 }

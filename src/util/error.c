@@ -19,8 +19,10 @@ int xsr_error_vset(struct xsr_error *e, int code, const char *fmt, va_list ap)
 {
     if (!e)
         return code;
+    /* A new error owns the whole object: no location survives from an
+     * earlier failure reported through the same struct. */
+    xsr_error_clear(e);
     e->code = code;
-    e->sys_errno = 0;
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     return code;
 }
@@ -36,13 +38,16 @@ int xsr_error_set(struct xsr_error *e, int code, const char *fmt, ...)
 
 int xsr_error_sys(struct xsr_error *e, int sys_errno, const char *fmt, ...)
 {
+    int code = sys_errno == ENOMEM ? XSR_ENOMEM : XSR_EIO;
     if (!e)
-        return XSR_EIO;
+        return code;
     va_list ap;
     va_start(ap, fmt);
     char what[XSR_ERROR_MSG_MAX];
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
+    if (code == XSR_ENOMEM)
+        return xsr_error_set(e, XSR_ENOMEM, "%s: out of memory", what);
     xsr_error_set(e, XSR_EIO, "%s: %s", what, strerror(sys_errno));
     e->sys_errno = sys_errno;
     return XSR_EIO;

@@ -160,7 +160,7 @@ static struct xsr_chan *map_enodev(int fd, const char *name, struct xsr_error *e
 {
     (void)fd;
     map_calls++;
-    xsri_io_fail_sys(err, ENODEV, "cannot map %s", name);
+    xsr_error_sys(err, ENODEV, "cannot map %s", name);
     return NULL;
 }
 
