@@ -174,6 +174,11 @@ test_target() {
     expect_grep "$tmp/err" 'warning: no released Xen restores libxc stream version 4' "convert to v4 warns"
     expect_rc 0 "convert to v2" "$xsr" convert --stream-version 3 "$tmp/v2.xl" "$tmp/c3.xl"
     expect_empty "$tmp/err" "convert to v3 does not warn"
+    cp "$tmp/v3.xl" "$tmp/self.xl"
+    expect_rc 2 "convert refuses to write over its input" "$xsr" convert --stream-version 2 "$tmp/self.xl" "$tmp/self.xl"
+    expect_grep "$tmp/err" "is the input" "convert says the output is its input"
+    cmp -s "$tmp/v3.xl" "$tmp/self.xl" || fail "convert IN IN changed its input"
+    expect_rc 2 "convert-legacy refuses to write over its input" "$xsr" convert-legacy "$tmp/self.xl" "$tmp/self.xl"
 }
 
 test_stdin() {

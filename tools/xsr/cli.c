@@ -293,6 +293,11 @@ int cli_convert_files(const char *prog, const char *in_path, const char *out_pat
     struct xsr_chan *in;
     int rc;
 
+    if (strcmp(out_path, "-") == 0 && isatty(STDOUT_FILENO))
+        return cli_usage_error(prog, "refusing to write a binary stream to a terminal");
+    if (cli_output_is_input(prog, in_path, out_path))
+        return CLI_EXIT_USAGE;
+
     /* Read without mapping: a conversion reads everything once, and reading
      * keeps the process's memory at one batch, where a mapping of the whole
      * input would count as resident. */
