@@ -238,6 +238,15 @@ struct xsr_chan *cli_open_input(const char *prog, const char *path)
     return cli_open_input_flags(prog, path, 0);
 }
 
+bool cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (strcmp(a, b) == 0)
+        return true;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 bool cli_output_is_input(const char *prog, const char *in_path, const char *out_path)
 {
     struct stat in, out;

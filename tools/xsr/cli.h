@@ -67,6 +67,8 @@ const char *cli_input_name(const char *path);
 struct xsr_chan *cli_open_input(const char *prog, const char *path);
 struct xsr_chan *cli_open_input_flags(const char *prog, const char *path, unsigned flags);
 
+/* Whether two paths name one file (the same string, or the same inode). */
+bool cli_same_file(const char *a, const char *b);
 /* An output path that names the input (FILE, or standard input for "-"):
  * opening it for writing would truncate the input while it is read (and a
  * mapped input would fault).  Prints the usage error and returns true if

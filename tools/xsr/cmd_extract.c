@@ -89,6 +89,8 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error(argv[0], "the output must be a file (it is written at random offsets)");
     if (cli_output_is_input(argv[0], path, out_path) || cli_output_is_input(argv[0], path, map_path))
         return CLI_EXIT_USAGE;
+    if (map_path && strcmp(map_path, "-") != 0 && cli_same_file(out_path, map_path))
+        return cli_usage_error(argv[0], "--pfn-map %s is the memory output too; give it another file", map_path);
     if (strcmp(path, "-") != 0)
         o.in_path = path; /* lets pages be copied inside the kernel */
 
