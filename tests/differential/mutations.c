@@ -60,8 +60,9 @@ const struct mutation mutations[] = {
     /* ---- libxl header and records */
     {"libxl-ident", .wraps = W_XL, .op = OP_POKE, .at = LHDR, .off = 0, .width = 1,
      .value = 'l', .rule = "stream.framing"},
+    /* "libxlFmt" starts no legacy body either: not a Xen save image at all */
     {"libxl-ident-bare", .wraps = W_LIBXL, .op = OP_POKE, .at = LHDR, .off = 0, .width = 1,
-     .value = 'l', .rule = "stream.legacy"},
+     .value = 'l', .rule = "stream.framing"},
     {"libxl-version", .wraps = W_WRAPPED, .op = OP_POKE, .at = LHDR, .off = 8, .width = 4,
      .value = 3, .rule = "libxl.version"},
     {"libxl-options-reserved", .wraps = W_WRAPPED, .op = OP_POKE, .at = LHDR, .off = 12,
