@@ -20,6 +20,7 @@
 #ifndef XSR_MIGRATE_H
 #define XSR_MIGRATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -124,6 +125,55 @@ int xsr_migrate_source(struct xsr_chan *in, struct xsr_chan *out,
 int xsr_migrate_target(struct xsr_chan *in, struct xsr_chan *out,
                        const struct xsr_migrate_target_ops *ops,
                        struct xsr_migrate_result *res, struct xsr_error *err);
+
+
+/* ------------------------------------------------------------ transport */
+
+/*
+ * A connection to the peer: a channel from it and one to it, over a TCP
+ * socket (optionally TLS with mutual authentication), or over two file
+ * descriptors (stdin/stdout under ssh, a pipe to a command).  Reads and
+ * writes that wait longer than the idle timeout fail (ETIMEDOUT).
+ */
+struct xsr_net_opts {
+    size_t size;              /* XSR_NET_OPTS_INIT */
+    const char *tls_cert;     /* PEM: this side's certificate, its key, and the */
+    const char *tls_key;      /* CA that signed the peer's; all three or none   */
+    const char *tls_ca;
+    bool insecure;            /* let a listener take plain TCP off loopback */
+    unsigned idle_timeout_ms; /* 0: 60 s */
+    unsigned sock_buf;        /* SO_SNDBUF/SO_RCVBUF in bytes; 0: 4 MiB */
+};
+#define XSR_NET_OPTS_INIT { .size = sizeof(struct xsr_net_opts) }
+
+struct xsr_conn;
+
+/*
+ * Listen on "HOST:PORT" ("[V6]:PORT"; port 0 picks one, see
+ * xsr_net_listen_port).  A non-loopback address is refused unless TLS is
+ * configured or insecure is set: a receiver builds whatever it is sent.
+ * Returns the listening descriptor, or a negative XSR_E* code.
+ */
+int xsr_net_listen(const char *addr, const struct xsr_net_opts *o, struct xsr_error *err);
+/* The port a listening descriptor is bound to, or -1. */
+int xsr_net_listen_port(int fd);
+/* Accept one peer: with TLS, the handshake (and the check of the peer's
+ * certificate) completes before this returns, so no stream byte is read
+ * from an unauthenticated peer. */
+struct xsr_conn *xsr_net_accept(int listen_fd, const struct xsr_net_opts *o, struct xsr_error *err);
+/* Connect to "HOST:PORT" (with TLS when configured). */
+struct xsr_conn *xsr_net_connect(const char *addr, const struct xsr_net_opts *o,
+                                 struct xsr_error *err);
+/* A connection over two descriptors the caller owns (stdin/stdout, pipes). */
+struct xsr_conn *xsr_conn_fds(int in_fd, int out_fd, const struct xsr_net_opts *o,
+                              struct xsr_error *err);
+
+struct xsr_chan *xsr_conn_in(struct xsr_conn *c);
+struct xsr_chan *xsr_conn_out(struct xsr_conn *c);
+/* Who the peer is, for messages: its address, and with TLS its certificate's DN. */
+const char *xsr_conn_peer(const struct xsr_conn *c);
+/* Close both channels (a TLS close notify first); NULL allowed. */
+int xsr_conn_close(struct xsr_conn *c, struct xsr_error *err);
 
 #ifdef __cplusplus
 }
