@@ -143,6 +143,8 @@ struct xsr_net_opts {
     bool insecure;            /* let a listener take plain TCP off loopback */
     unsigned idle_timeout_ms; /* 0: 60 s */
     unsigned sock_buf;        /* SO_SNDBUF/SO_RCVBUF in bytes; 0: 4 MiB */
+    int compress;             /* 0: none; else zstd of everything both ways at this
+                               * level (1-19); both peers must ask for it */
 };
 #define XSR_NET_OPTS_INIT { .size = sizeof(struct xsr_net_opts) }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "compress.h"
 #include "net_internal.h"
 #include "util/opts.h"
 
@@ -33,6 +34,8 @@ static int load_opts(struct xsr_net_opts *o, const struct xsr_net_opts *in, stru
     if (!o->sock_buf)
         o->sock_buf = DEFAULT_SOCK_BUF;
     int tls = !!o->tls_cert + !!o->tls_key + !!o->tls_ca;
+    if (o->compress < 0 || o->compress > 19)
+        return xsr_error_set(err, XSR_EINVAL, "zstd compression level %d is not 1-19", o->compress);
     if (tls != 0 && tls != 3)
         return xsr_error_set(err, XSR_EINVAL,
                              "TLS needs a certificate, its key and the peer's CA (all three)");
@@ -57,7 +60,7 @@ int xsri_conn_wait(const struct xsr_conn *c, int fd, short events)
     }
 }
 
-static ssize_t conn_read(void *ctx, void *buf, size_t n)
+static ssize_t raw_read(void *ctx, void *buf, size_t n)
 {
     struct xsr_conn *c = ctx;
     if (c->tls)
@@ -72,7 +75,7 @@ static ssize_t conn_read(void *ctx, void *buf, size_t n)
     }
 }
 
-static ssize_t conn_writev(void *ctx, const struct iovec *iov, int iovcnt)
+static ssize_t raw_writev(void *ctx, const struct iovec *iov, int iovcnt)
 {
     struct xsr_conn *c = ctx;
     if (c->tls)
@@ -86,6 +89,18 @@ static ssize_t conn_writev(void *ctx, const struct iovec *iov, int iovcnt)
         if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             return r;
     }
+}
+
+static ssize_t conn_read(void *ctx, void *buf, size_t n)
+{
+    struct xsr_conn *c = ctx;
+    return c->z ? xsri_zconn_read(c->z, buf, n) : raw_read(c, buf, n);
+}
+
+static ssize_t conn_writev(void *ctx, const struct iovec *iov, int iovcnt)
+{
+    struct xsr_conn *c = ctx;
+    return c->z ? xsri_zconn_writev(c->z, iov, iovcnt) : raw_writev(c, iov, iovcnt);
 }
 
 /* Both channels read and write through the connection; closing them does
@@ -103,8 +118,10 @@ static struct xsr_conn *conn_new(int in_fd, int out_fd, bool own, const struct x
     return c;
 }
 
-static int conn_channels(struct xsr_conn *c, struct xsr_error *err)
+static int conn_channels(struct xsr_conn *c, const struct xsr_net_opts *o, struct xsr_error *err)
 {
+    if (o->compress && !(c->z = xsri_zconn_new(o->compress, raw_read, raw_writev, c, err)))
+        return XSR_ENOMEM;
     static const struct xsr_chan_ops ops = {
         .version = XSR_CHAN_OPS_VERSION, .read = conn_read, .writev = conn_writev};
     c->in = xsr_chan_custom(&ops, c, true, err);
@@ -120,6 +137,7 @@ int xsr_conn_close(struct xsr_conn *c, struct xsr_error *err)
 {
     if (!c)
         return 0;
+    xsri_zconn_free(c->z);
     if (c->tls)
         xsri_tls_close(c->tls);
     xsr_chan_close(c->in, NULL);
@@ -149,7 +167,7 @@ struct xsr_conn *xsr_conn_fds(int in_fd, int out_fd, const struct xsr_net_opts *
     if (!c)
         return NULL;
     snprintf(c->peer, sizeof(c->peer), "the peer on descriptors %d/%d", in_fd, out_fd);
-    if (conn_channels(c, err) < 0) {
+    if (conn_channels(c, &o, err) < 0) {
         xsr_conn_close(c, NULL);
         return NULL;
     }
@@ -309,7 +327,7 @@ static struct xsr_conn *finish(int fd, bool server, const struct sockaddr *peer,
         return NULL;
     }
     describe(peer, c->peer, sizeof(c->peer));
-    if ((want_tls(o) && xsri_tls_start(c, server, o, err) < 0) || conn_channels(c, err) < 0) {
+    if ((want_tls(o) && xsri_tls_start(c, server, o, err) < 0) || conn_channels(c, o, err) < 0) {
         xsr_conn_close(c, NULL);
         return NULL;
     }

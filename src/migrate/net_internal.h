@@ -9,12 +9,14 @@
 #include <xsr/migrate.h>
 
 struct xsri_tls;
+struct xsri_zconn;
 
 struct xsr_conn {
     int in_fd, out_fd;     /* the same socket for TCP */
     bool own;              /* close the descriptors */
     unsigned timeout_ms;
     struct xsri_tls *tls;  /* NULL: plain */
+    struct xsri_zconn *z;  /* NULL: not compressed */
     struct xsr_chan *in, *out;
     char peer[320];
 };

@@ -5,6 +5,7 @@
  * xsr.pc lists only the libraries libxsr really uses.
  */
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,16 +67,30 @@ static char *read_pc(void)
     return buf;
 }
 
-/* libxsr reads and writes streams uncompressed: it does not link libzstd
- * (only the tests do, for the compressed fixtures). */
-static void test_pc_without_zstd(void **state)
+/* xsr.pc lists a library exactly when libxsr.so needs it (a program
+ * linking libxsr statically needs the same ones, and no more). */
+static void test_pc_lists_what_libxsr_links(void **state)
 {
     (void)state;
     const char *pc = read_pc();
     assert_non_null(strstr(pc, "Name: xsr"));
-    assert_non_null(strstr(pc, "json-c"));
-    if (strstr(pc, "zstd"))
-        fail_msg("xsr.pc lists zstd:\n%s", pc);
+    char cmd[1024], needed[4096] = "";
+    snprintf(cmd, sizeof(cmd), "readelf -d '%s'", getenv("XSR_LIBXSR_SO"));
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(needed, 1, sizeof(needed) - 1, p);
+    needed[n] = 0;
+    assert_int_equal(pclose(p), 0);
+    static const struct { const char *pc, *so; } libs[] = {
+        {"json-c", "libjson-c.so"}, {"libxxhash", "libxxhash.so"},
+        {"gnutls", "libgnutls.so"}, {"libzstd", "libzstd.so"},
+    };
+    for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+        bool in_pc = strstr(pc, libs[i].pc) != NULL, linked = strstr(needed, libs[i].so) != NULL;
+        if (in_pc != linked)
+            fail_msg("%s: xsr.pc %s it but libxsr.so %s it\n%s", libs[i].pc,
+                     in_pc ? "lists" : "omits", linked ? "needs" : "does not need", pc);
+    }
 }
 
 int main(void)
@@ -83,7 +98,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version_node),
         cmocka_unit_test(test_internal_symbols_hidden),
-        cmocka_unit_test(test_pc_without_zstd),
+        cmocka_unit_test(test_pc_lists_what_libxsr_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -312,6 +312,38 @@ static void test_conversation_over_tcp_and_tls(void **state)
     struct xsr_net_opts so = tls_opts("receiver", "migration-ca");
     struct xsr_net_opts co = tls_opts("sender", "migration-ca");
     migrate_over(&so, &co);
+    /* compressed, on TLS */
+    so.compress = co.compress = 3;
+    migrate_over(&so, &co);
+}
+
+/* Compression on both sides: the conversation completes with what was
+ * sent arriving unchanged; bytes from a peer that does not compress are
+ * refused as what they are. */
+static void test_compressed(void **state)
+{
+    (void)state;
+    struct xsr_net_opts o = XSR_NET_OPTS_INIT;
+    o.compress = 3;
+    migrate_over(&o, &o);
+    /* a peer that does not compress: the receiver's bytes are no zstd */
+    struct xsr_net_opts plain = XSR_NET_OPTS_INIT;
+    char addr[64];
+    int lfd = listen_loopback(&o, addr, sizeof(addr));
+    struct xsr_error err = {0};
+    struct xsr_conn *c = xsr_net_connect(addr, &plain, &err);
+    assert_non_null(c);
+    struct xsr_conn *a = xsr_net_accept(lfd, &o, &err);
+    assert_non_null(a);
+    assert_int_equal(xsr_chan_write(xsr_conn_out(c), "not zstd at all", 15, &err), 0);
+    uint8_t b[4];
+    assert_int_equal(xsr_chan_read(xsr_conn_in(a), b, 4, NULL, &err), XSR_EIO);
+    assert_int_equal(err.sys_errno, EPROTO);
+    xsr_conn_close(a, NULL);
+    xsr_conn_close(c, NULL);
+    close(lfd);
+    o.compress = 20;
+    assert_int_equal(xsr_net_listen("127.0.0.1:0", &o, &err), XSR_EINVAL);
 }
 
 static int make_certs(void **state)
@@ -353,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_tls_mutual),
         cmocka_unit_test(test_tls_refuses_strangers),
         cmocka_unit_test(test_conversation_over_tcp_and_tls),
+        cmocka_unit_test(test_compressed),
     };
     return cmocka_run_group_tests(tests, make_certs, remove_certs);
 }
