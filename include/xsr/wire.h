@@ -271,6 +271,32 @@ int xsr_vcpu_rec_decode(const uint8_t *body, uint32_t len, enum xsr_byte_order o
                         struct xsr_vcpu_rec *v, struct xsr_error *err);
 void xsr_vcpu_hdr_encode(uint32_t vcpu_id, enum xsr_byte_order o, uint8_t b[XSR_VCPU_HDR_SIZE]);
 
+/*
+ * Where a PV vcpu_guest_context keeps its fields, per guest width (offsets of
+ * Xen's public headers; cpu_user_regs at 520 / 516).  The frame fields are
+ * those a saver translates MFN -> PFN and a restorer back: vCPU 0's rdx (the
+ * start-info frame), gdt_frames[0 .. gdt_ents/512 rounded up), ctrlreg[3]
+ * (cr3, rotated for 32-bit guests) and, 64-bit only, ctrlreg[1] (the user
+ * page table, sent as pfn << 12 | 1).  The one home of these offsets.
+ */
+struct xsr_pv_vcpu_layout {
+    uint32_t size;  /* of the context */
+    unsigned word;  /* bytes of an unsigned long: 8 or 4 */
+    uint32_t flags, user_regs, rip, rsp, rflags, rdx;
+    uint32_t ldt_base, ldt_ents, gdt_frames, gdt_ents, kernel_ss, kernel_sp;
+    uint32_t ctrlreg;                              /* ctrlreg[0]; [n] at + n * word */
+    uint32_t fs_base, gs_base_kernel, gs_base_user; /* 0: absent (32-bit) */
+};
+#define XSR_PV_GDT_FRAMES 16u          /* gdt_frames[] */
+#define XSR_PV_GDT_ENTS_PER_FRAME 512u /* 8-byte descriptors per frame */
+#define XSR_PV_VGCF_ONLINE 0x20u       /* flags: the vCPU is up (VGCF_online) */
+/* The layout for guest width 8 or 4, else NULL. */
+const struct xsr_pv_vcpu_layout *xsr_pv_vcpu_layout(unsigned guest_width);
+/* cr3 <-> frame number: 32-bit guests rotate it so that frames above 4 GiB
+ * fit (Xen's xen_cr3_to_pfn / xen_pfn_to_cr3 for compat guests). */
+uint64_t xsr_pv_cr3_to_frame(uint64_t cr3, unsigned guest_width);
+uint64_t xsr_pv_frame_to_cr3(uint64_t frame, unsigned guest_width);
+
 /* A few named fields of a PV vcpu_guest_context (for dumps); width 4 or 8. */
 struct xsr_pv_vcpu_regs {
     uint64_t flags, rip, rsp, rflags, rdx, cr3, kernel_ss, kernel_sp, gdt_ents, ldt_base;
@@ -304,6 +330,10 @@ struct xsr_hvm_params {
     enum xsr_byte_order order;
 };
 /* Needs len >= 8 and len == 8 + 16*count. */
+/* The HVM parameters a saver queries, in Xen's order (write_hvm_params());
+ * it sends those that are non-zero. */
+#define XSR_HVM_PARAMS_SAVED 16u
+extern const uint32_t xsr_hvm_params_saved[XSR_HVM_PARAMS_SAVED];
 int xsr_hvm_params_decode(const uint8_t *body, uint32_t len, enum xsr_byte_order o,
                           struct xsr_hvm_params *v, struct xsr_error *err);
 void xsr_hvm_params_entry(const struct xsr_hvm_params *v, uint32_t i, uint64_t *index, uint64_t *value);

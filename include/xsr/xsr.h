@@ -14,6 +14,7 @@
 #include <xsr/analyze.h>
 #include <xsr/domain.h>
 #include <xsr/sim.h>
+#include <xsr/engine.h>
 #include <xsr/migrate.h>
 
 #ifdef __cplusplus

@@ -223,7 +223,7 @@ int xsr_builder_page_data(struct xsr_builder *b, const uint64_t *words, uint32_t
         return xsr_error_set(err, XSR_EINVAL, "xsr_builder_page_data needs pfn words and pages");
     if (count > XSR_REC_LENGTH_MAX / 8)
         return xsr_error_set(err, XSR_ELIMIT, "a PAGE_DATA record of %" PRIu32 " pfns", count);
-    if (npages > 1022)
+    if ((unsigned)npages > XSR_PAGE_BATCH_MAX)
         return xsr_error_set(err, XSR_ELIMIT, "%d page buffers in one PAGE_DATA record", npages);
     uint64_t want = 0, have = 0;
     for (uint32_t i = 0; i < count; i++)
@@ -247,7 +247,7 @@ int xsr_builder_page_data(struct xsr_builder *b, const uint64_t *words, uint32_t
     xsr_page_data_encode_hdr(count, b->order, b->head);
     for (uint32_t i = 0; i < count; i++)
         xsr_st64(b->head + XSR_PAGE_DATA_HDR_SIZE + 8 * (size_t)i, words[i], b->order);
-    struct iovec iov[1024];
+    struct iovec iov[XSR_PAGE_BATCH_MAX + 1];
     iov[0].iov_base = b->head;
     iov[0].iov_len = n;
     int k = 1;

@@ -211,11 +211,45 @@ int xsr_writer_xl_hdr(struct xsr_writer *w, const struct xsr_xl_hdr *h, const ui
     return rc;
 }
 
+/* A large body of many pieces (a PAGE_DATA record's pages): the pending
+ * batch and the pieces go out in writevs of up to GATHER iovecs, so that no
+ * page is copied and no page costs a system call of its own. */
+#define GATHER 1024
+static int gather(struct xsr_writer *w, const struct iovec *iov, int iovcnt, struct xsr_error *err)
+{
+    struct iovec v[GATHER];
+    int n = 0, i = 0;
+    if (w->len)
+        v[n++] = (struct iovec){ .iov_base = w->buf, .iov_len = w->len };
+    while (i < iovcnt || n) {
+        while (i < iovcnt && n < GATHER) {
+            if (iov[i].iov_len)
+                v[n++] = iov[i];
+            w->offset += iov[i].iov_len;
+            i++;
+        }
+        if (n) {
+            int rc = xsr_chan_writev(w->ch, v, n, err);
+            if (rc < 0)
+                return failed(w, rc);
+        }
+        w->len = 0;
+        n = 0;
+    }
+    return 0;
+}
+
 /* Header, pieces, then padding (given, or zero). */
 static int emit_record(struct xsr_writer *w, const uint8_t hdr[XSR_RHDR_SIZE], const struct iovec *iov,
                        int iovcnt, uint32_t len, const uint8_t *padding, struct xsr_error *err)
 {
     int rc = put(w, hdr, XSR_RHDR_SIZE, err);
+    if (rc == 0 && iovcnt > 2 && len >= w->cap / 2) {
+        rc = gather(w, iov, iovcnt, err);
+        if (rc == 0)
+            rc = put(w, padding ? padding : zero_pad, xsr_rec_pad(len), err);
+        return rc;
+    }
     for (int i = 0; rc == 0 && i < iovcnt; i++)
         rc = put(w, iov[i].iov_base, iov[i].iov_len, err);
     if (rc == 0)

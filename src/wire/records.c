@@ -154,6 +154,25 @@ void xsr_tsc_info_encode(const struct xsr_tsc_info *v, enum xsr_byte_order o,
 
 /* ----------------------------------------------------------- HVM_PARAMS */
 
+const uint32_t xsr_hvm_params_saved[XSR_HVM_PARAMS_SAVED] = {
+    1,  /* STORE_PFN */
+    5,  /* IOREQ_PFN */
+    6,  /* BUFIOREQ_PFN */
+    27, /* PAGING_RING_PFN */
+    28, /* MONITOR_RING_PFN */
+    29, /* SHARING_RING_PFN */
+    37, /* VM86_TSS_SIZED */
+    17, /* CONSOLE_PFN */
+    19, /* ACPI_IOPORTS_LOCATION */
+    9,  /* VIRIDIAN */
+    12, /* IDENT_PT */
+    34, /* VM_GENERATION_ID_ADDR */
+    32, /* IOREQ_SERVER_PFN */
+    33, /* NR_IOREQ_SERVER_PAGES */
+    36, /* X87_FIP_WIDTH */
+    38, /* MCA_CAP */
+};
+
 int xsr_hvm_params_decode(const uint8_t *body, uint32_t len, enum xsr_byte_order o,
                           struct xsr_hvm_params *v, struct xsr_error *err)
 {

@@ -159,7 +159,7 @@ static void fill_random(uint8_t *b, size_t n, uint64_t *st)
 static void build_vcpus(struct sim_dom *s, const struct pv_plan *p, uint32_t vcpus, uint64_t *st)
 {
     unsigned w = s->h->guest_width;
-    const struct sim_vcpu_layout *l = sim_vcpu_layout(w);
+    const struct xsr_pv_vcpu_layout *l = sim_vcpu_layout(w);
     for (uint32_t v = 0; v < vcpus; v++) {
         uint32_t *len;
         uint8_t *c = sim_slot(s, SIM_SLOT_BASIC, v, &len);

@@ -169,7 +169,7 @@ static void diff_memory(struct dctx *c, struct sim_dom *a, struct sim_dom *b)
 static void xlate_basic(const struct sim_dom *s, uint8_t *c, uint32_t len, uint32_t vcpu)
 {
     unsigned w = s->h->guest_width;
-    const struct sim_vcpu_layout *l = sim_vcpu_layout(w);
+    const struct xsr_pv_vcpu_layout *l = sim_vcpu_layout(w);
     if (len != l->size)
         return;
     if (vcpu == 0)

@@ -170,17 +170,23 @@ static inline uint64_t sim_xen_mfn(const struct sim_dom *s, unsigned i)
     return s->h->xen_mfn_base + i;
 }
 
-/* sim_vcpu.c: the PV vcpu_guest_context fields the sim fills and translates */
-struct sim_vcpu_layout {
-    uint32_t size, word, flags, rip, rsp, rflags, rdx, kernel_ss, kernel_sp;
-    uint32_t gdt_frames, gdt_ents, ctrlreg;
-};
-const struct sim_vcpu_layout *sim_vcpu_layout(unsigned guest_width);
+/* the PV vcpu_guest_context fields the sim fills and translates: the wire
+ * layer's layout (sim_layouts.c keeps start_info's) */
+static inline const struct xsr_pv_vcpu_layout *sim_vcpu_layout(unsigned guest_width)
+{
+    return xsr_pv_vcpu_layout(guest_width == 4 ? 4 : 8);
+}
 uint64_t sim_ld_word(const uint8_t *p, unsigned word);
 void sim_st_word(uint8_t *p, unsigned word, uint64_t v);
 /* cr3 <-> frame number (32-bit guests rotate: Xen's xen_cr3_to_pfn) */
-uint64_t sim_cr3_to_mfn(uint64_t cr3, unsigned guest_width);
-uint64_t sim_mfn_to_cr3(uint64_t mfn, unsigned guest_width);
+static inline uint64_t sim_cr3_to_mfn(uint64_t cr3, unsigned guest_width)
+{
+    return xsr_pv_cr3_to_frame(cr3, guest_width);
+}
+static inline uint64_t sim_mfn_to_cr3(uint64_t mfn, unsigned guest_width)
+{
+    return xsr_pv_frame_to_cr3(mfn, guest_width);
+}
 
 /* start info fields (64-bit / 32-bit offsets) that hold MFNs or that a restorer rewrites */
 struct sim_start_info_layout { uint32_t nr_pages, shared_info, flags, store_mfn, store_evtchn,

@@ -395,7 +395,7 @@ static int op_get_vcpu(struct xsr_domain *d, uint32_t vcpu, unsigned kind, uint8
 static int set_vcpu(struct sim_dom *s, uint32_t vcpu, unsigned slot, const uint8_t *buf, size_t len,
                     struct xsr_error *err)
 {
-    const struct sim_vcpu_layout *l = sim_vcpu_layout(s->h->guest_width);
+    const struct xsr_pv_vcpu_layout *l = sim_vcpu_layout(s->h->guest_width);
     if (slot == SIM_SLOT_BASIC && len && len != l->size)
         return xsr_error_set(err, XSR_EINVAL, "a vcpu_guest_context of this guest has %" PRIu32 " bytes, not %zu",
                              l->size, len);
