@@ -56,6 +56,7 @@ struct xsri_save {
     uint8_t *tables; /* copies of the batch's page tables, XSR_PAGE_BATCH_MAX pages */
     /* counters */
     uint64_t pages_sent, zero_pages, xtab, final_pages;
+    uint64_t bytes_done; /* of the stream, once the builder is gone */
     uint32_t iteration;
     uint64_t t0_ns, pause_ns, last_report_ns;
 };

@@ -99,7 +99,8 @@ static void report(struct xsri_save *s, enum xsr_engine_phase phase, uint64_t di
     s->last_report_ns = now;
     struct xsr_engine_progress p = {
         .size = sizeof(p), .phase = phase, .iteration = s->iteration,
-        .bytes = xsr_builder_offset(s->b), .pages = s->pages_sent, .dirty = dirty,
+        .bytes = s->b ? xsr_builder_offset(s->b) : s->bytes_done, .pages = s->pages_sent,
+        .dirty = dirty,
         .bandwidth = bw, .dirty_rate = rate, .elapsed_ms = (now - s->t0_ns) / 1000000u,
         .eta_ms = eta_ms,
         .downtime_ms = phase == XSR_PHASE_DONE && s->pause_ns
@@ -496,9 +497,11 @@ int xsr_save(struct xsr_domain *d, struct xsr_chan *out, const struct xsr_save_o
     if (s->b) {
         struct xsr_error ferr = {0};
         int frc = xsr_builder_free(s->b, rc == 0 ? err : &ferr);
+        s->b = NULL;
         if (rc == 0)
             rc = frc;
     }
+    s->bytes_done = xsr_chan_offset(out);
     r.bytes = xsr_chan_offset(out);
     r.pages = s->pages_sent;
     r.zero_pages = s->zero_pages;

@@ -195,6 +195,24 @@ static void test_output_faults(void **state)
     xsr_domain_close(d);
 }
 
+struct seen {
+    unsigned events, done;
+    uint64_t last_bytes;
+    bool monotonic;
+    enum xsr_engine_phase last;
+};
+
+static void on_progress(void *ctx, const struct xsr_engine_progress *p)
+{
+    struct seen *s = ctx;
+    if (p->bytes < s->last_bytes)
+        s->monotonic = false;
+    s->last_bytes = p->bytes;
+    s->events++;
+    s->done += p->phase == XSR_PHASE_DONE;
+    s->last = p->phase;
+}
+
 /* Live: a guest written by its workload during the save; the stream is
  * valid, has several passes, and the guest is paused at the end. */
 static void test_live_streams_verify(void **state)
@@ -215,6 +233,9 @@ static void test_live_streams_verify(void **state)
         o.live = true;
         o.policy = XSR_POLICY_XEN;
         o.debug = t == 0;
+        struct seen seen = {.monotonic = true};
+        o.progress = on_progress;
+        o.progress_ctx = &seen;
         size_t len;
         struct xsr_save_result r = XSR_SAVE_RESULT_INIT;
         uint8_t *s = save_to_mem(d, &o, &len, &r);
@@ -223,6 +244,11 @@ static void test_live_streams_verify(void **state)
         if (tu_verify_buf(s, len, false, NULL, NULL, msg, sizeof(msg)) != 0)
             fail_msg("live stream %u invalid: %s", t, msg);
         assert_true(r.iterations >= 2);
+        /* progress: bytes only grow, the last event says done with them all */
+        assert_true(seen.monotonic);
+        assert_int_equal(seen.done, 1);
+        assert_int_equal(seen.last, XSR_PHASE_DONE);
+        assert_int_equal(seen.last_bytes, len);
         struct xsr_domain_info info = XSR_DOMAIN_INFO_INIT;
         assert_int_equal(xsr_domain_get_info(d, &info, NULL), 0);
         assert_true(info.paused);

@@ -37,6 +37,7 @@ static const struct command commands[] = {
     { "convert", cmd_convert, "rewrite an image to libxc stream version 2, 3 or 4" },
     { "convert-legacy", cmd_convert_legacy, "convert a legacy (Xen <= 4.5) image to stream v3/v4" },
     { "sim", cmd_sim, "create, show, compare and run simulated domains" },
+    { "save", cmd_save, "save a simulated domain as a stream, optionally live" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
