@@ -232,6 +232,14 @@ struct xsr_domain_ops {
     /* Load a domain-context blob. */
     int (*set_domain_context)(struct xsr_domain *d, const uint8_t *buf, size_t len,
                               struct xsr_error *err);
+
+    /* --- appended: check with XSR_DOMAIN_OPS_HAS */
+
+    /* Stop the guest for the last pass of a save as a PV guest suspends itself
+     * (Linux's xen_pre_suspend): besides pausing, its start info then names the
+     * xenstore and console frames by pfn, which is what a restorer translates
+     * back.  unpause undoes it.  A back end without it is paused instead. */
+    int (*suspend)(struct xsr_domain *d, struct xsr_error *err);
 };
 
 /* true if ops (of this header's version) provides member: the back end was built

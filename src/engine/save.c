@@ -256,12 +256,16 @@ static enum xsr_live_decision decide(struct xsri_save *s, const struct xsr_live_
 
 static int pause_guest(struct xsri_save *s, struct xsr_error *err)
 {
-    if (s->info.paused || s->paused)
+    if (s->paused)
         return 0;
-    int rc = xsr_domain_pause(s->d, err);
+    /* a PV guest suspends itself for the last pass (its start info then
+     * names frames by pfn); a back end that cannot is paused */
+    int rc = XSR_DOMAIN_OPS_HAS(s->d->ops, suspend) ? s->d->ops->suspend(s->d, err)
+                                                    : xsr_domain_pause(s->d, err);
     if (rc == 0) {
         s->paused = true;
-        s->pause_ns = xsri_now_ns();
+        if (!s->info.paused)
+            s->pause_ns = xsri_now_ns();
     }
     return rc;
 }

@@ -104,9 +104,12 @@ static void diff_start_info(struct dctx *c, struct sim_dom *a, struct sim_dom *b
     memcpy(ca, pa, SIM_PAGE);
     memcpy(cb, pb, SIM_PAGE);
     const uint32_t frames[] = { l->store_mfn, l->console_mfn };
+    /* a suspended guest names them by pfn already */
     for (unsigned i = 0; i < 2; i++) {
-        sim_st_word(ca + frames[i], w, xlate(a, sim_ld_word(ca + frames[i], w)));
-        sim_st_word(cb + frames[i], w, xlate(b, sim_ld_word(cb + frames[i], w)));
+        if (a->h->paused != SIM_SUSPENDED)
+            sim_st_word(ca + frames[i], w, xlate(a, sim_ld_word(ca + frames[i], w)));
+        if (b->h->paused != SIM_SUSPENDED)
+            sim_st_word(cb + frames[i], w, xlate(b, sim_ld_word(cb + frames[i], w)));
     }
     const uint32_t rewritten[] = { l->shared_info, l->flags, l->store_evtchn, l->console_evtchn };
     for (unsigned i = 0; i < 4; i++) {
@@ -229,8 +232,12 @@ static void diff_state(struct dctx *c, struct sim_dom *a, struct sim_dom *b)
         const uint8_t *sa = sim_slot(a, k, 0, &la), *sb = sim_slot(b, k, 0, &lb);
         diff_blob(c, dom_names[k - SIM_SLOTS_PER_VCPU], sa, *la, sb, *lb);
     }
+    /* the event channels of xenstore and the console are the new host's:
+     * a restorer sets them (they are not in the stream), as it rewrites start
+     * info's for a PV guest */
     for (unsigned i = 0; i < SIM_NR_PARAMS; i++)
-        if (a->h->hvm_params[i] != b->h->hvm_params[i])
+        if (a->h->hvm_params[i] != b->h->hvm_params[i] && i != 2 /* STORE_EVTCHN */ &&
+            i != 18 /* CONSOLE_EVTCHN */)
             report(c, "HVM param %u (%s): %#" PRIx64 " in A, %#" PRIx64 " in B", i,
                    xsr_hvm_param_name(i) ? xsr_hvm_param_name(i) : "?", a->h->hvm_params[i],
                    b->h->hvm_params[i]);

@@ -264,7 +264,7 @@ static int validate(struct sim_dom *s, uint64_t fsize, struct xsr_error *err)
     if (memcmp(&want, &got, sizeof want) != 0 || got.file_size != fsize)
         return xsr_error_set(err, XSR_EFORMAT, "%s: the layout in the header does not match its shape or the file size", p);
     if (got.nr_free > got.nr_frames || got.nr_pages > got.max_pfn + 1 ||
-        got.nr_p2m_frames > got.p2mlist_cap || got.paused > 1 ||
+        got.nr_p2m_frames > got.p2mlist_cap || got.paused > SIM_SUSPENDED ||
         (got.start_info_pfn != UINT64_MAX && got.start_info_pfn > got.max_pfn))
         return xsr_error_set(err, XSR_EFORMAT, "%s: counts in the header are out of range", p);
     bind(s);

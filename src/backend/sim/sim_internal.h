@@ -45,12 +45,15 @@ enum sim_slot {
 #define SIM_XEN_L4_LAST 271u
 #define SIM_XEN_L2_COMPAT_FIRST 428u /* in the L2 of L3 slot 3, 32-bit guests */
 
+/* paused by a save's suspend: start info names its frames by pfn */
+#define SIM_SUSPENDED 2u
+
 struct sim_hdr {
     char magic[8];
     uint32_t version, hdr_size;
     uint32_t sim_type;            /* enum xsr_sim_type */
     uint32_t dom_type, guest_width, pt_levels;
-    uint32_t max_vcpus, paused;
+    uint32_t max_vcpus, paused;   /* 0 running, 1 paused, SIM_SUSPENDED */
     uint64_t max_pfn, nr_frames, nr_pages, nr_free;
     uint64_t xen_mfn_base, seed;
     uint64_t off_p2m, off_m2p, off_free, off_pinfo, off_p2mlist, off_state, off_frames;

@@ -104,7 +104,7 @@ static int op_get_info(struct xsr_domain *d, struct xsr_domain_info *i, struct x
         i->nr_online_vcpus += (uint32_t)__builtin_popcountll(i->vcpu_online[w]);
     i->xen_major = h->xen_version >> 16;
     i->xen_minor = h->xen_version & 0xffff;
-    i->paused = h->paused;
+    i->paused = h->paused != 0;
     i->dying = s->destroyed;
     i->compat_m2p_mfn0 = h->pt_levels == 3 ? sim_xen_mfn(s, 16) : XSR_INVALID_FRAME;
     memcpy(out, &full, size);
@@ -115,7 +115,50 @@ static int op_pause(struct xsr_domain *d, struct xsr_error *err)
 {
     (void)err;
     struct sim_dom *s = sim_of(d);
-    return LOCKED(s, (s->h->paused = 1, 0));
+    return LOCKED(s, (s->h->paused = s->h->paused ? s->h->paused : 1, 0));
+}
+
+/* A suspended PV guest names its store and console frames by pfn in its
+ * start info (Linux's xen_pre_suspend / xen_post_suspend); to_pfn says which
+ * way to rewrite them. */
+static void start_info_frames(struct sim_dom *s, bool to_pfn)
+{
+    uint64_t mfn = sim_is_pv(s) ? sim_p2m(s, s->h->start_info_pfn) : XSR_INVALID_FRAME;
+    if (mfn == XSR_INVALID_FRAME)
+        return;
+    const struct sim_start_info_layout *l = sim_start_info_layout(s->h->guest_width);
+    uint8_t *si = sim_frame(s, mfn);
+    const uint32_t at[] = { l->store_mfn, l->console_mfn };
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t v = sim_ld_word(si + at[i], l->word);
+        uint64_t t = to_pfn ? sim_m2p(s, v) : sim_p2m(s, v);
+        if (t != XSR_INVALID_FRAME)
+            sim_st_word(si + at[i], l->word, t);
+    }
+}
+
+static int suspend_locked(struct sim_dom *s)
+{
+    if (s->h->paused != SIM_SUSPENDED)
+        start_info_frames(s, true);
+    s->h->paused = SIM_SUSPENDED;
+    return 0;
+}
+
+static int op_suspend(struct xsr_domain *d, struct xsr_error *err)
+{
+    struct sim_dom *s = sim_of(d);
+    if (s->destroyed)
+        return xsr_error_set(err, XSR_ESTATE, "the domain was destroyed");
+    return LOCKED(s, suspend_locked(s));
+}
+
+static int unpause_locked(struct sim_dom *s)
+{
+    if (s->h->paused == SIM_SUSPENDED)
+        start_info_frames(s, false);
+    s->h->paused = 0;
+    return 0;
 }
 
 static int op_unpause(struct xsr_domain *d, struct xsr_error *err)
@@ -123,7 +166,7 @@ static int op_unpause(struct xsr_domain *d, struct xsr_error *err)
     struct sim_dom *s = sim_of(d);
     if (s->destroyed)
         return xsr_error_set(err, XSR_ESTATE, "the domain was destroyed");
-    return LOCKED(s, (s->h->paused = 0, 0));
+    return LOCKED(s, unpause_locked(s));
 }
 
 static int op_destroy(struct xsr_domain *d, struct xsr_error *err)
@@ -634,6 +677,7 @@ const struct xsr_domain_ops sim_ops = {
     .pause = op_pause,
     .unpause = op_unpause,
     .destroy = op_destroy,
+    .suspend = op_suspend,
     .commit = op_commit,
     .close = op_close,
     .map_frames = op_map,
