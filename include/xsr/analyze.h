@@ -44,6 +44,9 @@ struct xsr_analyze_opts {
     uint64_t pfn_limit;        /* pfns must be < this; 0 = the default above */
     xsr_progress_fn progress;  /* may be NULL; called every few MiB and at the end */
     void *progress_ctx;
+    /* Read nothing after the outermost END (the walker's stop_at_end): what
+     * follows on a connection is the peer's next message, not trailing data. */
+    bool stop_at_end;
 };
 
 /* ------------------------------------------------------------ extract */

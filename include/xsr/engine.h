@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <xsr/check.h>
 #include <xsr/domain.h>
 #include <xsr/error.h>
 #include <xsr/io.h>
@@ -128,6 +129,66 @@ int xsr_save(struct xsr_domain *d, struct xsr_chan *out, const struct xsr_save_o
 enum xsr_live_decision xsr_policy_xen(const struct xsr_save_opts *o, const struct xsr_live_state *s);
 enum xsr_live_decision xsr_policy_downtime(const struct xsr_save_opts *o,
                                            const struct xsr_live_state *s);
+
+/* -------------------------------------------------------------- restore */
+
+struct xsr_restore_opts {
+    size_t size;             /* XSR_RESTORE_OPTS_INIT */
+    enum xsr_layer format;   /* XSR_LAYER_NONE: detect (xl, libxl or bare libxc) */
+    bool lenient;            /* accept what Xen's restorer accepts, not only valid streams */
+    bool unpause;            /* let the guest run once it is complete (default: paused) */
+    /* The new domain's size: highest pfn and vCPU count.  0: from the stream
+     * (X86_PV_P2M_FRAMES for PV; a look ahead at the records when the input
+     * is a mapped file), else 2^20 - 1 (4 GiB) and 64. */
+    uint64_t max_pfn;
+    uint32_t max_vcpus;
+    xsr_finding_fn on_finding; /* every finding of the checker (may be NULL) */
+    void *finding_ctx;
+    xsr_engine_progress_fn progress; /* every few MiB and at the end (may be NULL) */
+    void *progress_ctx;
+};
+#define XSR_RESTORE_OPTS_INIT { .size = sizeof(struct xsr_restore_opts) }
+
+struct xsr_restore_result {
+    size_t size;             /* XSR_RESTORE_RESULT_INIT */
+    enum xsr_layer format;   /* outermost layer of the input */
+    uint32_t version;        /* libxc stream version */
+    uint32_t dom_type;       /* XSR_DOM_X86_PV or XSR_DOM_X86_HVM */
+    unsigned guest_width;
+    uint64_t bytes;          /* of input read */
+    uint64_t pages;          /* data pages written, re-sent copies included */
+    uint64_t resent;         /* of those, copies of a frame that had data already */
+    uint64_t zero_pages;     /* XALLOC entries (populated, no data) */
+    uint64_t xtab, broken;   /* XTAB and BROKEN entries */
+    uint64_t iterations;     /* memory passes */
+    uint64_t verified;       /* pages compared after VERIFY */
+    uint64_t verify_mismatches;
+    uint64_t first_mismatch_pfn; /* UINT64_MAX if none */
+    uint64_t tables;         /* PV page tables localised (copies) */
+    uint64_t pinned;         /* PV tables pinned */
+    uint32_t vcpus;          /* vCPUs given a context */
+    unsigned warnings;       /* findings of the checker below error */
+    uint64_t total_ms;
+};
+#define XSR_RESTORE_RESULT_INIT { .size = sizeof(struct xsr_restore_result) }
+
+/*
+ * Read a stream (v2, v3 or v4; xl, libxl or bare libxc) from in and build a
+ * domain from it with factory f.  Every event goes through the checker
+ * before anything of it is applied; memory goes through the receiver model
+ * (last copy wins, XALLOC a zero page, XTAB/BROKEN, VERIFY compared).  PV
+ * page tables, the P2M and the vCPUs' frames are localised (pfn -> the new
+ * domain's mfn) and the tables pinned; then vCPU, HVM and domain state are
+ * set.  The domain stays paused unless opts->unpause.
+ *
+ * On success the domain is committed; *out (may be NULL: then it is closed)
+ * gets its handle.  On any failure nothing is left: the half-built domain is
+ * destroyed, and err says what and where (byte offset, record index).
+ * result may be NULL.
+ */
+int xsr_restore(struct xsr_chan *in, const struct xsr_domain_factory *f,
+                const struct xsr_restore_opts *opts, struct xsr_restore_result *result,
+                struct xsr_domain **out, struct xsr_error *err);
 
 #ifdef __cplusplus
 }

@@ -168,6 +168,7 @@ int xsri_scan_run(struct xsr_chan *in, const struct xsr_analyze_opts *o, bool au
     if (rc < 0)
         return rc;
     wo.format = o->format;
+    wo.stop_at_end = o->stop_at_end;
     w = xsr_walker_new(in, &wo, err);
     if (!w)
         return err && err->code ? err->code : XSR_ENOMEM;

@@ -19,5 +19,6 @@ int cmd_convert(int argc, char **argv);
 int cmd_convert_legacy(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif

@@ -38,6 +38,7 @@ static const struct command commands[] = {
     { "convert-legacy", cmd_convert_legacy, "convert a legacy (Xen <= 4.5) image to stream v3/v4" },
     { "sim", cmd_sim, "create, show, compare and run simulated domains" },
     { "save", cmd_save, "save a simulated domain as a stream, optionally live" },
+    { "restore", cmd_restore, "build a simulated domain from a save image" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
