@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check_internal.h"
+#include "walk.h"
 #include "util/opts.h"
 
 struct xsr_checker {
@@ -213,33 +214,25 @@ int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_chec
                                    "xsr_check_summary", err) < 0)
         return XSR_EINVAL;
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
-    wo.format = format;
-    struct xsr_walker *w = xsr_walker_new(ch, &wo, err);
-    if (!w)
-        return err && err->code < 0 ? err->code : XSR_ENOMEM;
-    struct xsr_checker *k = xsr_checker_new(opts, err);
-    if (!k) {
-        xsr_walker_free(w);
-        return err && err->code < 0 ? err->code : XSR_ENOMEM;
-    }
-
-    struct xsr_error werr;
+    struct xsri_check_walk k;
     struct xsr_event ev;
     int rc;
-    xsr_error_clear(&werr);
-    while ((rc = xsr_walker_next(w, &ev, &werr)) == 1) {
-        rc = xsr_checker_event(k, &ev, err);
-        if (rc < 0)
-            goto out;
-    }
-    rc = xsr_checker_finish(k, rc, &werr, err);
+
+    wo.format = format;
+    rc = xsri_check_walk_start(&k, ch, &wo, opts, err);
     if (rc < 0)
         goto out;
-    rc = k->c.sum.errors ? 1 : 0;
+    while ((rc = xsri_check_walk_next(&k, &ev, err)) == 1)
+        ;
+    if (rc < 0)
+        goto out;
+    rc = xsri_check_walk_finish(&k, err);
+    if (rc < 0)
+        goto out;
+    rc = xsri_check_walk_summary(&k)->errors ? 1 : 0;
 out:
-    if (summary)
-        memcpy(summary, &k->c.sum, summary->size); /* the caller's layout */
-    xsr_checker_free(k);
-    xsr_walker_free(w);
+    if (summary && k.c)
+        memcpy(summary, xsri_check_walk_summary(&k), summary->size); /* the caller's layout */
+    xsri_check_walk_free(&k);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <xsr/check.h>
 #include <xsr/stream.h>
 
+#include "check/walk.h"
 #include "convert_internal.h"
 #include "util/opts.h"
 
@@ -388,7 +389,7 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
                            struct xsr_convert_info *info, struct xsr_error *err)
 {
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
-    struct xsr_walker *walker = NULL;
+    struct xsri_check_walk k = { 0 };
     struct xsr_event ev;
     struct vconv c;
     int rc;
@@ -409,15 +410,17 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
     c.held_max = o->max_buffer ? o->max_buffer : BUFFER_DEFAULT;
     info->to_version = o->version;
     wo.format = o->format;
-    walker = xsr_walker_new(in, &wo, err);
-    c.w = walker ? xsr_writer_new(out, 0, err) : NULL;
-    if (!walker || !c.w) {
-        rc = walker ? XSR_ENOMEM : XSR_EINVAL;
-        if (err && err->code)
-            rc = err->code;
+    /* the input is checked as it is read; the findings do not stop a
+     * conversion (it writes what the stream holds, as the walker frames it) */
+    rc = xsri_check_walk_start(&k, in, &wo, NULL, err);
+    if (rc < 0)
+        goto out;
+    c.w = xsr_writer_new(out, 0, err);
+    if (!c.w) {
+        rc = err && err->code ? err->code : XSR_ENOMEM;
         goto out;
     }
-    while ((rc = xsr_walker_next(walker, &ev, err)) == 1) {
+    while ((rc = xsri_check_walk_next(&k, &ev, err)) == 1) {
         rc = event(&c, &ev);
         if (rc < 0)
             break;
@@ -426,10 +429,12 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
             c.next_progress = ev.offset + PROGRESS_STEP;
         }
     }
+    if (rc == 0)
+        rc = xsri_check_walk_error(&k, err);
     if (rc == 0 && c.from == 0)
         rc = xsr_error_set(err, XSR_EFORMAT, "the input holds no libxc stream");
-    info->format = xsr_walker_format(walker);
-    info->in_bytes = xsr_reader_offset(xsr_walker_reader(walker));
+    info->format = xsr_walker_format(k.w);
+    info->in_bytes = xsr_reader_offset(xsr_walker_reader(k.w));
     if (rc == 0)
         rc = xsr_writer_flush(c.w, err);
     info->out_bytes = xsr_writer_offset(c.w);
@@ -437,7 +442,7 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
         o->progress(o->progress_ctx, info->in_bytes, xsr_chan_size(in));
 out:
     xsr_writer_free(c.w, NULL);
-    xsr_walker_free(walker);
+    xsri_check_walk_free(&k);
     free(c.held);
     return rc < 0 ? rc : 0;
 }

@@ -251,7 +251,7 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
     if (!d.em)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory starting the dump");
 
-    rc = xsri_check_walk_start(&k, in, opts->format, opts->lenient, xsri_findings_add, &d.pending, err);
+    rc = xsri_dump_walk_start(&k, in, opts->format, opts->lenient, xsri_findings_add, &d.pending, err);
     if (rc < 0)
         goto out;
     if (opts->json)
@@ -274,7 +274,7 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
     rc = xsri_check_walk_finish(&k, err);
     if (rc < 0)
         goto out;
-    s = xsr_checker_summary(k.c);
+    s = xsri_check_walk_summary(&k);
     if (opts->json)
         json_end(&d, s);
     else

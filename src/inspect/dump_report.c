@@ -11,39 +11,17 @@
 
 #include "dump_internal.h"
 
-int xsri_check_walk_start(struct xsri_check_walk *k, struct xsr_chan *in, enum xsr_layer format,
-                          bool lenient, xsr_finding_fn on_finding, void *ctx, struct xsr_error *err)
+int xsri_dump_walk_start(struct xsri_check_walk *k, struct xsr_chan *in, enum xsr_layer format,
+                         bool lenient, xsr_finding_fn on_finding, void *ctx, struct xsr_error *err)
 {
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsr_check_opts co = XSR_CHECK_OPTS_INIT;
 
-    memset(k, 0, sizeof(*k));
-    xsr_error_clear(&k->werr);
     wo.format = format;
     co.lenient = lenient;
     co.on_finding = on_finding;
     co.ctx = ctx;
-    k->w = xsr_walker_new(in, &wo, err);
-    k->c = k->w ? xsr_checker_new(&co, err) : NULL;
-    if (!k->w || !k->c)
-        return err && err->code ? err->code : XSR_ENOMEM;
-    return 0;
-}
-
-int xsri_check_walk_next(struct xsri_check_walk *k, struct xsr_event *ev, struct xsr_error *err)
-{
-    int rc;
-
-    k->walk_rc = xsr_walker_next(k->w, ev, &k->werr);
-    if (k->walk_rc <= 0)
-        return 0;
-    rc = xsr_checker_event(k->c, ev, err);
-    return rc < 0 ? rc : 1;
-}
-
-int xsri_check_walk_finish(struct xsri_check_walk *k, struct xsr_error *err)
-{
-    return xsr_checker_finish(k->c, k->walk_rc, k->walk_rc < 0 ? &k->werr : NULL, err);
+    return xsri_check_walk_start(k, in, &wo, &co, err);
 }
 
 int xsri_check_walk_result(const struct xsri_check_walk *k, const char *what, bool oom, FILE *out,
@@ -60,14 +38,6 @@ int xsri_check_walk_result(const struct xsri_check_walk *k, const char *what, bo
         return k->werr.code;
     }
     return s->errors ? 1 : 0;
-}
-
-void xsri_check_walk_free(struct xsri_check_walk *k)
-{
-    xsr_checker_free(k->c);
-    xsr_walker_free(k->w);
-    k->c = NULL;
-    k->w = NULL;
 }
 
 void xsri_json_doc_begin(FILE *out, int version, const char *command, const char *input,

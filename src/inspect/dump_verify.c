@@ -120,7 +120,7 @@ int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *o, FILE
         if (!r.em)
             return xsr_error_set(err, XSR_ENOMEM, "out of memory starting the report");
     }
-    rc = xsri_check_walk_start(&k, in, o->format, o->lenient, on_finding, &r, err);
+    rc = xsri_dump_walk_start(&k, in, o->format, o->lenient, on_finding, &r, err);
     if (rc < 0)
         goto out;
     total = xsr_chan_size(in);
@@ -135,7 +135,7 @@ int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *o, FILE
     rc = xsri_check_walk_finish(&k, err);
     if (rc < 0)
         goto out;
-    s = xsr_checker_summary(k.c);
+    s = xsri_check_walk_summary(&k);
     if (o->json) {
         json_end(&r, s);
     } else if (!o->quiet) {

@@ -16,6 +16,13 @@
  * - a run of PAGE_DATA records between other records is an iteration, split
  *   again where a pfn repeats (a new pass of a live save).
  *
+ * The receiver reads the stream through the checked walk (check/walk.h):
+ * every event has been checked when the sink sees it; the findings go to
+ * cb->check's callback, s->cw->ev_errors counts the errors of the current
+ * event and s->check holds the checker's summary once the walk is over.
+ * The findings never stop the walk: a sink decides what they mean (extract
+ * and the analyses ignore them, as a lenient receiver would).
+ *
  * The receiver walks the stream and calls a sink (struct xsri_scan_cb):
  *   event       every walker event (PAGE_DATA: before its batch);
  *   iter_begin  a new iteration starts with this PAGE_DATA record;
@@ -38,7 +45,10 @@
 #include <stdint.h>
 
 #include <xsr/analyze.h>
+#include <xsr/check.h>
 #include <xsr/stream.h>
+
+#include "check/walk.h"
 
 /* ------------------------------------------------------ per-frame state */
 
@@ -130,6 +140,8 @@ struct xsri_scan_cb {
     int (*page)(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, struct xsr_error *err);
     /* After the last page of a PAGE_DATA record. May be NULL. */
     int (*record_end)(void *ctx, struct xsri_scan *s, struct xsr_error *err);
+    /* The checker's options (NULL = strict, findings only counted). */
+    const struct xsr_check_opts *check;
 };
 
 struct xsri_scan {
@@ -150,13 +162,18 @@ struct xsri_scan {
     bool complete;             /* the walk ended cleanly */
     uint64_t bytes;            /* offset reached */
     int64_t total;             /* input size, -1 unknown */
+    /* the check: during the walk, the checked walk itself (ev_errors, its
+     * summary so far); after it, the checker's summary (end-of-stream rules
+     * included when the walk got that far) */
+    const struct xsri_check_walk *cw;
+    struct xsr_check_summary check;
     /* internal */
     bool page_run;             /* the last libxc record was PAGE_DATA */
     uint64_t next_progress;
 };
 
 /*
- * Walk in to the end.  aux: allocate a u64 per frame for the client.
+ * Walk in to the end, checked.  aux: allocate a u64 per frame for the client.
  * Returns 0 at a clean end, the walker's or a callback's error otherwise
  * (state and counters stay valid for what was walked).  Legacy streams give
  * XSR_EUNSUP.

@@ -156,24 +156,26 @@ int xsri_scan_run(struct xsr_chan *in, const struct xsr_analyze_opts *o, bool au
 {
     static const struct xsr_analyze_opts no_opts;
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
-    struct xsr_walker *w;
+    struct xsri_check_walk k;
     struct xsr_event ev;
     int rc;
 
     if (!o)
         o = &no_opts;
     memset(s, 0, sizeof(*s));
+    s->check.size = sizeof(s->check);
     s->total = xsr_chan_size(in);
     rc = xsri_pfns_init(&s->pfns, o->pfn_limit, aux, err);
     if (rc < 0)
         return rc;
     wo.format = o->format;
     wo.stop_at_end = o->stop_at_end;
-    w = xsr_walker_new(in, &wo, err);
-    if (!w)
-        return err && err->code ? err->code : XSR_ENOMEM;
+    rc = xsri_check_walk_start(&k, in, &wo, cb->check, err);
+    if (rc < 0)
+        goto out;
+    s->cw = &k;
 
-    while ((rc = xsr_walker_next(w, &ev, err)) == 1) {
+    while ((rc = xsri_check_walk_next(&k, &ev, err)) == 1) {
         switch (ev.kind) {
         case XSR_EV_IMAGE_HEADER:
             s->version = ev.u.ihdr.version;
@@ -220,15 +222,19 @@ int xsri_scan_run(struct xsr_chan *in, const struct xsr_analyze_opts *o, bool au
         progress(s, o, false);
     }
     if (rc == 0)
+        rc = xsri_check_walk_finish(&k, err);
+    if (rc == 0)
+        rc = xsri_check_walk_error(&k, err);
+    if (rc == 0)
         s->complete = true;
 out:
-    {
-        struct xsr_reader *r = xsr_walker_reader(w);
-        if (r && rc == 0)
-            s->bytes = xsr_reader_offset(r);
-    }
+    if (k.w && rc == 0 && xsr_walker_reader(k.w))
+        s->bytes = xsr_reader_offset(xsr_walker_reader(k.w));
+    if (k.c)
+        memcpy(&s->check, xsri_check_walk_summary(&k), sizeof(s->check));
+    s->cw = NULL;
     progress(s, o, true);
-    xsr_walker_free(w);
+    xsri_check_walk_free(&k);
     return rc;
 }
 
