@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -85,7 +86,10 @@ static ssize_t raw_writev(void *ctx, const struct iovec *iov, int iovcnt)
     for (;;) {
         if (xsri_conn_wait(c, c->out_fd, POLLOUT) < 0)
             return -1;
-        ssize_t r = writev(c->out_fd, iov, iovcnt);
+        /* a socket's peer that hung up is an EPIPE, not a SIGPIPE for the
+         * caller's process */
+        struct msghdr mh = {.msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = (size_t)iovcnt};
+        ssize_t r = c->socket ? sendmsg(c->out_fd, &mh, MSG_NOSIGNAL) : writev(c->out_fd, iov, iovcnt);
         if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             return r;
     }
@@ -326,6 +330,7 @@ static struct xsr_conn *finish(int fd, bool server, const struct sockaddr *peer,
         close(fd);
         return NULL;
     }
+    c->socket = true;
     describe(peer, c->peer, sizeof(c->peer));
     if ((want_tls(o) && xsri_tls_start(c, server, o, err) < 0) || conn_channels(c, o, err) < 0) {
         xsr_conn_close(c, NULL);

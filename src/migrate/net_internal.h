@@ -14,6 +14,7 @@ struct xsri_zconn;
 struct xsr_conn {
     int in_fd, out_fd;     /* the same socket for TCP */
     bool own;              /* close the descriptors */
+    bool socket;           /* TCP: written with MSG_NOSIGNAL */
     unsigned timeout_ms;
     struct xsri_tls *tls;  /* NULL: plain */
     struct xsri_zconn *z;  /* NULL: not compressed */

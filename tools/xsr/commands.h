@@ -20,5 +20,7 @@ int cmd_convert_legacy(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_migrate_receive(int argc, char **argv);
 
 #endif

@@ -39,6 +39,8 @@ static const struct command commands[] = {
     { "sim", cmd_sim, "create, show, compare and run simulated domains" },
     { "save", cmd_save, "save a simulated domain as a stream, optionally live" },
     { "restore", cmd_restore, "build a simulated domain from a save image" },
+    { "migrate", cmd_migrate, "migrate a simulated domain live to a receiver (xl's protocol)" },
+    { "migrate-receive", cmd_migrate_receive, "receive a migrating domain" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -135,6 +135,8 @@ static void start_info_frames(struct sim_dom *s, bool to_pfn)
         if (t != XSR_INVALID_FRAME)
             sim_st_word(si + at[i], l->word, t);
     }
+    /* the guest wrote its page: a live save sends it again */
+    sim_mark_dirty(s, s->h->start_info_pfn);
 }
 
 static int suspend_locked(struct sim_dom *s)

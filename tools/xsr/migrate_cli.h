@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* What xsr migrate and xsr migrate-receive share: transport options (migrate_cli.c). */
+#ifndef XSR_MIGRATE_CLI_H
+#define XSR_MIGRATE_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include <xsr/xsr.h>
+
+/* getopt values of the transport options (long options only) */
+enum {
+    MIG_OPT_TLS_CERT = 0x200, MIG_OPT_TLS_KEY, MIG_OPT_TLS_CA, MIG_OPT_INSECURE,
+    MIG_OPT_COMPRESS, MIG_OPT_IDLE,
+};
+
+/* Handle one transport option c; false after a usage error. */
+bool mig_transport_option(const char *prog, int c, const char *arg, struct xsr_net_opts *o);
+
+/* Say what happened to the guest, on stderr. */
+void mig_say_outcome(const char *prog, bool source, const struct xsr_migrate_result *r);
+
+#endif
