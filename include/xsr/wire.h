@@ -277,7 +277,8 @@ void xsr_vcpu_hdr_encode(uint32_t vcpu_id, enum xsr_byte_order o, uint8_t b[XSR_
  * those a saver translates MFN -> PFN and a restorer back: vCPU 0's rdx (the
  * start-info frame), gdt_frames[0 .. gdt_ents/512 rounded up), ctrlreg[3]
  * (cr3, rotated for 32-bit guests) and, 64-bit only, ctrlreg[1] (the user
- * page table, sent as pfn << 12 | 1).  The one home of these offsets.
+ * page table, sent as pfn << 12 | 1).  A view of the field table of
+ * xsr/vcpu.h (every field, both byte orders, the frame translation).
  */
 struct xsr_pv_vcpu_layout {
     uint32_t size;  /* of the context */
@@ -297,7 +298,8 @@ const struct xsr_pv_vcpu_layout *xsr_pv_vcpu_layout(unsigned guest_width);
 uint64_t xsr_pv_cr3_to_frame(uint64_t cr3, unsigned guest_width);
 uint64_t xsr_pv_frame_to_cr3(uint64_t frame, unsigned guest_width);
 
-/* A few named fields of a PV vcpu_guest_context (for dumps); width 4 or 8. */
+/* A few named fields of a PV vcpu_guest_context (for dumps); width 4 or 8.
+ * Every field, and writing them: xsr/vcpu.h. */
 struct xsr_pv_vcpu_regs {
     uint64_t flags, rip, rsp, rflags, rdx, cr3, kernel_ss, kernel_sp, gdt_ents, ldt_base;
     uint64_t fs_base, gs_base_kernel, gs_base_user; /* 0 for 32-bit guests */

@@ -9,6 +9,8 @@
  */
 #include <string.h>
 
+#include <xsr/vcpu.h>
+
 #include "gen_internal.h"
 
 #define NO_SUB XSR_CPUID_NO_SUBLEAF
@@ -118,14 +120,6 @@ void xsri_gen_shared_info(const struct xsri_gen *g, unsigned ckpt, uint8_t out[X
     }
 }
 
-static void put_word(const struct xsri_gen *g, uint8_t *p, uint64_t v)
-{
-    if (g->width == 8)
-        xsr_st64(p, v, g->o.order);
-    else
-        xsr_st32(p, (uint32_t)v, g->o.order);
-}
-
 /* FXSAVE region of a freshly initialised FPU: FCW, MXCSR, MXCSR_MASK. */
 static void fxsave_init(uint8_t *p, enum xsr_byte_order o)
 {
@@ -144,55 +138,40 @@ void xsri_gen_xsave_area(const struct xsri_gen *g, unsigned vcpu, unsigned ckpt,
     xsri_gen_random(out + 576, 256, h + 1);             /* ymm upper halves */
 }
 
-/* Offsets in vcpu_guest_context for each width (see facts.md §3b). */
-struct ctx_off {
-    uint32_t size, flags, regs, trap, trap_size, ldt_base, gdt_frames, gdt_ents;
-    uint32_t kernel_ss, kernel_sp, ctrlreg, debugreg, callbacks, vm_assist;
-};
-static const struct ctx_off ctx64 = {
-    XSR_PV_VCPU_CTX_SIZE_64, 512, 520, 720, 16, 4816, 4832, 4960,
-    4968, 4976, 4984, 5048, 5112, 5136,
-};
-static const struct ctx_off ctx32 = {
-    XSR_PV_VCPU_CTX_SIZE_32, 512, 516, 584, 8, 2632, 2640, 2704,
-    2708, 2712, 2716, 2748, 2780, 2796,
-};
-
 /* cpu_user_regs: the registers a suspended Linux vCPU holds. */
-static void user_regs(const struct xsri_gen *g, unsigned vcpu, unsigned ckpt, uint8_t *r)
+static void user_regs(const struct xsri_gen *g, unsigned vcpu, unsigned ckpt, uint8_t *ctx)
 {
     const enum xsr_byte_order o = g->o.order;
+    const enum xsr_vcpu_kind k = xsr_vcpu_kind_pv(g->width);
     /* the saver's start-info frame (vCPU 0 only), normalised to a PFN */
     uint64_t rdx = vcpu == 0 ? g->start_info : 0;
     uint64_t sp = xsri_gen_pv_va(g, 0) + XSR_PAGE_SIZE - 0x100 * (vcpu % 8 + 1);
-    if (g->width == 8) {
-        xsr_st64(r + 32, sp + 0x40, o);                          /* rbp */
-        xsr_st64(r + 96, rdx, o);                                /* rdx */
-        xsr_st64(r + 112, 1, o);                                 /* rdi: SCHEDOP_block */
-        xsr_st64(r + 128, KERNEL_TEXT_64 + 0x1a2b0 + ckpt * 0x40, o); /* rip */
-        xsr_st16(r + 136, 0xe033, o);                            /* cs: FLAT_KERNEL_CS64 */
-        xsr_st64(r + 144, 0x246, o);                             /* rflags */
-        xsr_st64(r + 152, sp, o);                                /* rsp */
-        xsr_st16(r + 160, 0xe02b, o);                            /* ss: FLAT_KERNEL_SS64 */
-    } else {
-        xsr_st32(r + 8, (uint32_t)rdx, o);                       /* edx */
-        xsr_st32(r + 20, (uint32_t)sp + 0x40, o);                /* ebp */
-        xsr_st32(r + 32, KERNEL_TEXT_32 + 0x1a2b0 + ckpt * 0x40, o); /* eip */
-        xsr_st16(r + 36, 0xe019, o);                             /* cs: FLAT_RING1_CS */
-        xsr_st32(r + 40, 0x246, o);                              /* eflags */
-        xsr_st32(r + 44, (uint32_t)sp, o);                       /* esp */
-        xsr_st16(r + 48, 0xe021, o);                             /* ss: FLAT_RING1_SS */
-        xsr_st16(r + 52, 0x7b, o);                               /* es */
-        xsr_st16(r + 56, 0x7b, o);                               /* ds */
-        xsr_st16(r + 60, 0xd8, o);                               /* fs */
+    const bool w64 = g->width == 8;
+
+    xsr_vcpu_put(ctx, k, XSR_VCPU_RBP, 0, sp + 0x40, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_RDX, 0, rdx, o);
+    if (w64)
+        xsr_vcpu_put(ctx, k, XSR_VCPU_RDI, 0, 1, o);                /* SCHEDOP_block */
+    xsr_vcpu_put(ctx, k, XSR_VCPU_RIP, 0,
+                 (w64 ? KERNEL_TEXT_64 : KERNEL_TEXT_32) + 0x1a2b0 + ckpt * 0x40, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_CS, 0, w64 ? 0xe033 : 0xe019, o); /* FLAT_KERNEL_CS64 / RING1 */
+    xsr_vcpu_put(ctx, k, XSR_VCPU_RFLAGS, 0, 0x246, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_RSP, 0, sp, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_SS, 0, w64 ? 0xe02b : 0xe021, o);
+    if (!w64) {
+        xsr_vcpu_put(ctx, k, XSR_VCPU_ES, 0, 0x7b, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_DS, 0, 0x7b, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_FS, 0, 0xd8, o);
     }
 }
 
-static void trap_table(const struct xsri_gen *g, const struct ctx_off *c, uint8_t *ctx)
+/* trap_info: vector u8, flags u8, cs u16, then the address (unsigned long, aligned) */
+static void trap_table(const struct xsri_gen *g, uint8_t *ctx)
 {
     const enum xsr_byte_order o = g->o.order;
+    const enum xsr_vcpu_kind k = xsr_vcpu_kind_pv(g->width);
     for (unsigned vec = 0; vec < 20; vec++) {
-        uint8_t *t = ctx + c->trap + vec * c->trap_size;
+        uint8_t *t = ctx + xsr_vcpu_offset(k, XSR_VCPU_TRAP_CTXT, vec);
         t[0] = (uint8_t)vec;
         t[1] = (vec == 3 || vec == 4) ? 3 : 0;                   /* DPL: int3, into */
         if (g->width == 8) {
@@ -208,53 +187,51 @@ static void trap_table(const struct xsri_gen *g, const struct ctx_off *c, uint8_
 uint32_t xsri_gen_pv_basic(const struct xsri_gen *g, unsigned vcpu, unsigned ckpt, uint8_t *out)
 {
     const enum xsr_byte_order o = g->o.order;
-    const struct ctx_off *c = g->width == 8 ? &ctx64 : &ctx32;
+    const enum xsr_vcpu_kind k = xsr_vcpu_kind_pv(g->width);
+    const uint32_t size = xsr_vcpu_ctx_size(k);
     const unsigned w = g->width;
     uint8_t *ctx = out + XSR_VCPU_HDR_SIZE;
     uint64_t sp = xsri_gen_pv_va(g, 0) + XSR_PAGE_SIZE - 0x100 * (vcpu % 8 + 1);
 
-    memset(out, 0, XSR_VCPU_HDR_SIZE + c->size);
+    memset(out, 0, XSR_VCPU_HDR_SIZE + size);
     xsr_vcpu_hdr_encode(vcpu, o, out);
     fxsave_init(ctx, o);
-    put_word(g, ctx + c->flags, 0x25);      /* VGCF_i387_valid | VGCF_in_kernel | VGCF_online */
-    user_regs(g, vcpu, ckpt, ctx + c->regs);
-    trap_table(g, c, ctx);
-    put_word(g, ctx + c->gdt_frames, g->gdt_first + vcpu);
-    put_word(g, ctx + c->gdt_ents, w == 8 ? 16 : 32);
-    put_word(g, ctx + c->kernel_ss, w == 8 ? 0xe02b : 0xe021);
-    put_word(g, ctx + c->kernel_sp, sp);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_FLAGS, 0, 0x25, o); /* VGCF_i387_valid | in_kernel | online */
+    user_regs(g, vcpu, ckpt, ctx);
+    trap_table(g, ctx);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_GDT_FRAMES, 0, g->gdt_first + vcpu, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_GDT_ENTS, 0, w == 8 ? 16 : 32, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_KERNEL_SS, 0, w == 8 ? 0xe02b : 0xe021, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_KERNEL_SP, 0, sp, o);
 
-    uint8_t *cr = ctx + c->ctrlreg;
-    put_word(g, cr, 0x80050033);                                    /* cr0 */
+    xsr_vcpu_put(ctx, k, XSR_VCPU_CR0, 0, 0x80050033, o);
     if (g->pt) {
-        if (w == 8) {
-            put_word(g, cr + 1 * w, g->l4u << XSR_PAGE_SHIFT | 1);  /* user tables, marked */
-            put_word(g, cr + 3 * w, g->l4k << XSR_PAGE_SHIFT);
-        } else { /* PAE extended cr3: the frame rotated left by 12 */
-            uint32_t f = (uint32_t)g->l3_first;
-            put_word(g, cr + 3 * w, (uint32_t)(f << 12 | f >> 20));
-        }
+        if (w == 8) /* user tables, in the stream's marked form */
+            xsr_vcpu_put(ctx, k, XSR_VCPU_CR1, 0, g->l4u << XSR_PAGE_SHIFT | XSR_PV_CR1_PRESENT, o);
+        /* PAE extended cr3: the frame rotated left by 12 */
+        xsr_vcpu_put(ctx, k, XSR_VCPU_CR3, 0,
+                     xsr_pv_frame_to_cr3(w == 8 ? g->l4k : (uint32_t)g->l3_first, w), o);
     }
-    put_word(g, cr + 4 * w, w == 8 ? 0x3426f0 : 0x6f0);            /* cr4 */
-    put_word(g, ctx + c->debugreg + 6 * w, 0xffff0ff0);
-    put_word(g, ctx + c->debugreg + 7 * w, 0x400);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_CR4, 0, w == 8 ? 0x3426f0 : 0x6f0, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_DR6, 0, 0xffff0ff0, o);
+    xsr_vcpu_put(ctx, k, XSR_VCPU_DR7, 0, 0x400, o);
 
-    uint8_t *cb = ctx + c->callbacks;
     if (w == 8) {
-        xsr_st64(cb, KERNEL_TEXT_64 + 0xc01000, o);                 /* event_callback_eip */
-        xsr_st64(cb + 8, KERNEL_TEXT_64 + 0xc01100, o);             /* failsafe_callback_eip */
-        xsr_st64(cb + 16, KERNEL_TEXT_64 + 0xc01200, o);            /* syscall_callback_eip */
-        xsr_st64(ctx + c->vm_assist, 0x24, o);                      /* writable PTs, runstate */
-        xsr_st64(ctx + 5144, 0x00007f3a9c5e4740ULL + vcpu * 0x1000, o); /* fs_base */
-        xsr_st64(ctx + 5152, xsri_gen_pv_va(g, 0) + 0x1000000 + vcpu * 0x40000ULL, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_EVENT_CALLBACK_EIP, 0, KERNEL_TEXT_64 + 0xc01000, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_FAILSAFE_CALLBACK_EIP, 0, KERNEL_TEXT_64 + 0xc01100, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_SYSCALL_CALLBACK_EIP, 0, KERNEL_TEXT_64 + 0xc01200, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_VM_ASSIST, 0, 0x24, o);       /* writable PTs, runstate */
+        xsr_vcpu_put(ctx, k, XSR_VCPU_FS_BASE, 0, 0x00007f3a9c5e4740ULL + vcpu * 0x1000, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_GS_BASE_KERNEL, 0,
+                     xsri_gen_pv_va(g, 0) + 0x1000000 + vcpu * 0x40000ULL, o);
     } else {
-        xsr_st32(cb, 0xe019, o);                                    /* event_callback_cs */
-        xsr_st32(cb + 4, KERNEL_TEXT_32 + 0xc01000, o);
-        xsr_st32(cb + 8, 0xe019, o);                                /* failsafe_callback_cs */
-        xsr_st32(cb + 12, KERNEL_TEXT_32 + 0xc01100, o);
-        xsr_st32(ctx + c->vm_assist, 0xd, o);                       /* 4gb segs, WPT, ext cr3 */
+        xsr_vcpu_put(ctx, k, XSR_VCPU_EVENT_CALLBACK_CS, 0, 0xe019, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_EVENT_CALLBACK_EIP, 0, KERNEL_TEXT_32 + 0xc01000, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_FAILSAFE_CALLBACK_CS, 0, 0xe019, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_FAILSAFE_CALLBACK_EIP, 0, KERNEL_TEXT_32 + 0xc01100, o);
+        xsr_vcpu_put(ctx, k, XSR_VCPU_VM_ASSIST, 0, 0xd, o);        /* 4gb segs, WPT, ext cr3 */
     }
-    return XSR_VCPU_HDR_SIZE + c->size;
+    return XSR_VCPU_HDR_SIZE + size;
 }
 
 /* xen_domctl_ext_vcpucontext, 64 bytes as Xen returns it. */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <xsr/vcpu.h>
+
 #include "gen_internal.h"
 
 #define HVM_CPUID_EAX 0x000906eau
@@ -41,40 +43,41 @@ static void cpu_entry(const struct xsri_gen *g, unsigned v, unsigned ckpt, uint8
                                     0x1c000 };
     uint64_t percpu = 0xffff888007c00000ULL + v * 0x40000ULL;
 
-    memset(c, 0, 1032);
+    const enum xsr_vcpu_kind k = XSR_VCPU_HVM;
+    memset(c, 0, XSR_HVM_CPU_SIZE);
     xsr_st16(c, 0x037f, o);                                 /* fpu: FCW */
     xsr_st32(c + 24, 0x1f80, o);                            /* MXCSR */
     xsr_st32(c + 28, 0xffff, o);                            /* MXCSR_MASK */
-    xsr_st64(c + 512, 0, o);                                /* rax */
-    xsr_st64(c + 512 + 4 * 8, 0xffffffff82603e28ULL - v * 0x4000, o); /* rbp */
-    xsr_st64(c + 512 + 7 * 8, 0xffffffff82603e00ULL - v * 0x4000, o); /* rsp */
-    xsr_st64(c + 640, 0xffffffff81b4f5beULL + ckpt * 0x10, o);        /* rip: idle loop */
-    xsr_st64(c + 648, 0x246, o);                            /* rflags */
-    xsr_st64(c + 656, 0x80050033, o);                       /* cr0 */
-    xsr_st64(c + 672, 0x2000, o);                           /* cr3 */
-    xsr_st64(c + 680, 0x3406f0, o);                         /* cr4 */
-    xsr_st64(c + 720, 0xffff0ff0, o);                       /* dr6 */
-    xsr_st64(c + 728, 0x400, o);                            /* dr7 */
-    for (unsigned i = 0; i < 8; i++) {
-        xsr_st32(c + 736 + 4 * i, sel[i], o);
-        xsr_st32(c + 888 + 4 * i, ar[i], o);
+    xsr_vcpu_put(c, k, XSR_VCPU_RAX, 0, 0, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_RBP, 0, 0xffffffff82603e28ULL - v * 0x4000, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_RSP, 0, 0xffffffff82603e00ULL - v * 0x4000, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_RIP, 0, 0xffffffff81b4f5beULL + ckpt * 0x10, o); /* idle loop */
+    xsr_vcpu_put(c, k, XSR_VCPU_RFLAGS, 0, 0x246, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_CR0, 0, 0x80050033, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_CR3, 0, 0x2000, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_CR4, 0, 0x3406f0, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_DR6, 0, 0xffff0ff0, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_DR7, 0, 0x400, o);
+    for (unsigned i = 0; i < 8; i++) {                      /* cs ds es fs gs ss tr ldtr */
+        xsr_vcpu_put(c, k, (enum xsr_vcpu_field)(XSR_VCPU_CS + i), 0, sel[i], o);
+        xsr_vcpu_put(c, k, XSR_VCPU_SEG_ARBYTES, i, ar[i], o);
     }
     for (unsigned i = 0; i < 10; i++)
-        xsr_st32(c + 768 + 4 * i, lim[i], o);
-    xsr_st64(c + 808 + 4 * 8, percpu, o);                   /* gs base */
-    xsr_st64(c + 808 + 6 * 8, 0xfffffe0000003000ULL + v * 0x1000, o); /* tr base */
-    xsr_st64(c + 808 + 8 * 8, 0xfffffe0000000000ULL, o);    /* idtr base */
-    xsr_st64(c + 808 + 9 * 8, 0xfffffe0000001000ULL + v * 0x10000, o); /* gdtr base */
-    xsr_st64(c + 920, 0x10, o);                             /* sysenter_cs */
-    xsr_st64(c + 936, 0xffffffff81c01a80ULL, o);            /* sysenter_eip */
-    xsr_st64(c + 960, 0xffffffff81c00010ULL, o);            /* msr_lstar */
-    xsr_st64(c + 968, 0x0023001000000000ULL, o);            /* msr_star */
-    xsr_st64(c + 976, 0xffffffff81c01bc0ULL, o);            /* msr_cstar */
-    xsr_st64(c + 984, 0x47700, o);                          /* msr_syscall_mask */
-    xsr_st64(c + 992, 0xd01, o);                            /* msr_efer: SCE LME LMA NXE */
-    xsr_st64(c + 1000, v, o);                               /* msr_tsc_aux */
-    xsr_st64(c + 1008, HVM_TSC_BASE + ckpt * TSC_PER_CKPT, o); /* tsc */
-    xsr_st32(c + 1024, 1, o);                               /* flags: FPU initialised */
+        xsr_vcpu_put(c, k, XSR_VCPU_SEG_LIMIT, i, lim[i], o);
+    xsr_vcpu_put(c, k, XSR_VCPU_SEG_BASE, 4, percpu, o);                          /* gs */
+    xsr_vcpu_put(c, k, XSR_VCPU_SEG_BASE, 6, 0xfffffe0000003000ULL + v * 0x1000, o); /* tr */
+    xsr_vcpu_put(c, k, XSR_VCPU_SEG_BASE, 8, 0xfffffe0000000000ULL, o);           /* idtr */
+    xsr_vcpu_put(c, k, XSR_VCPU_SEG_BASE, 9, 0xfffffe0000001000ULL + v * 0x10000, o); /* gdtr */
+    xsr_vcpu_put(c, k, XSR_VCPU_SYSENTER_CS, 0, 0x10, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_SYSENTER_EIP, 0, 0xffffffff81c01a80ULL, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_MSR_LSTAR, 0, 0xffffffff81c00010ULL, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_MSR_STAR, 0, 0x0023001000000000ULL, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_MSR_CSTAR, 0, 0xffffffff81c01bc0ULL, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_MSR_SYSCALL_MASK, 0, 0x47700, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_MSR_EFER, 0, 0xd01, o);     /* SCE LME LMA NXE */
+    xsr_vcpu_put(c, k, XSR_VCPU_MSR_TSC_AUX, 0, v, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_TSC, 0, HVM_TSC_BASE + ckpt * TSC_PER_CKPT, o);
+    xsr_vcpu_put(c, k, XSR_VCPU_FLAGS, 0, 1, o);            /* FPU initialised */
 }
 
 static void lapic_regs(const struct xsri_gen *g, unsigned v, uint8_t *r)
@@ -188,7 +191,7 @@ size_t xsri_gen_hvm_context(const struct xsri_gen *g, unsigned ckpt, uint8_t *ou
 
     for (unsigned v = 0; v < nv; v++) {
         cpu_entry(g, v, ckpt, buf);
-        put(&b, XSR_HVMCTX_CPU, (uint16_t)v, buf, 1032);
+        put(&b, XSR_HVMCTX_CPU, (uint16_t)v, buf, XSR_HVM_CPU_SIZE);
     }
     for (unsigned i = 0; i < 2; i++) { /* PIC master, slave */
         memset(buf, 0, 8);

@@ -2,21 +2,10 @@
 /* Decoded entries of the HVM_CONTEXT and DOMAIN_CONTEXT blobs for the dump. */
 #include <stdio.h>
 
+#include <xsr/vcpu.h>
 #include <xsr/wire.h>
 
 #include "dump_internal.h"
-
-/* Offsets in struct hvm_hw_cpu (x86_64); all lie within the 1016-byte
- * compat form too. */
-#define HVM_CPU_MIN_LEN 1000u
-#define HVM_CPU_RSP 568u
-#define HVM_CPU_RIP 640u
-#define HVM_CPU_RFLAGS 648u
-#define HVM_CPU_CR0 656u
-#define HVM_CPU_CR2 664u
-#define HVM_CPU_CR3 672u
-#define HVM_CPU_CR4 680u
-#define HVM_CPU_EFER 992u
 
 /* Wallclock in a shared_info page: wc_version, wc_sec, wc_nsec, and in the
  * 64-bit layout wc_sec_hi, each 4 bytes. */
@@ -117,18 +106,19 @@ static void hvm_header(struct xsri_emit *e, const struct entry *en, enum xsr_byt
 
 static void hvm_cpu(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)
 {
-    const uint8_t *b = en->body;
+    /* The fields shown lie at the same offsets in both forms of hvm_hw_cpu
+     * and end with msr_efer, so a body that reaches it is shown. */
+    static const struct { const char *name; enum xsr_vcpu_field f; } shown[] = {
+        { "rip", XSR_VCPU_RIP }, { "rsp", XSR_VCPU_RSP }, { "rflags", XSR_VCPU_RFLAGS },
+        { "cr0", XSR_VCPU_CR0 }, { "cr2", XSR_VCPU_CR2 }, { "cr3", XSR_VCPU_CR3 },
+        { "cr4", XSR_VCPU_CR4 }, { "efer", XSR_VCPU_MSR_EFER },
+    };
+    const enum xsr_vcpu_kind k = XSR_VCPU_HVM_COMPAT;
 
-    if (en->length < HVM_CPU_MIN_LEN)
+    if (en->length < xsr_vcpu_offset(k, XSR_VCPU_MSR_EFER, 0) + 8u)
         return;
-    xsri_emit_hex64(e, "rip", xsr_ld64(b + HVM_CPU_RIP, o));
-    xsri_emit_hex64(e, "rsp", xsr_ld64(b + HVM_CPU_RSP, o));
-    xsri_emit_hex64(e, "rflags", xsr_ld64(b + HVM_CPU_RFLAGS, o));
-    xsri_emit_hex64(e, "cr0", xsr_ld64(b + HVM_CPU_CR0, o));
-    xsri_emit_hex64(e, "cr2", xsr_ld64(b + HVM_CPU_CR2, o));
-    xsri_emit_hex64(e, "cr3", xsr_ld64(b + HVM_CPU_CR3, o));
-    xsri_emit_hex64(e, "cr4", xsr_ld64(b + HVM_CPU_CR4, o));
-    xsri_emit_hex64(e, "efer", xsr_ld64(b + HVM_CPU_EFER, o));
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+        xsri_emit_hex64(e, shown[i].name, xsr_vcpu_get(en->body, k, shown[i].f, 0, o));
 }
 
 static void hvm_fields(struct xsri_emit *e, const struct entry *en, enum xsr_byte_order o)

@@ -12,6 +12,7 @@
 
 #include <xsr/convert.h>
 #include <xsr/io.h>
+#include <xsr/vcpu.h>
 
 #include "legacy_gen_internal.h"
 
@@ -86,23 +87,17 @@ static void vcpu_context(struct xsri_lg *g, unsigned vcpu, unsigned k, uint8_t *
         s = xsri_mix64(s);
         xsr_st64(ctx + i, s, XSR_LITTLE_ENDIAN);
     }
-    if (g->gw == 8) {
-        xsr_st64(ctx + 512, 1u << 1 | 1u << 2, XSR_LITTLE_ENDIAN); /* flags: in kernel, failsafe */
-        xsr_st64(ctx + 520 + 96, vcpu == 0 ? START_INFO_PFN : 0, XSR_LITTLE_ENDIAN); /* rdx */
-        memset(ctx + 4816, 0, 4984 - 4816);    /* ldt, gdt frames and count, kernel ss/sp */
-        memset(ctx + 4984, 0, 16 * 8);         /* ctrlreg, debugreg */
-        xsr_st64(ctx + 4984 + 3 * 8, (uint64_t)PT_TOP << 12, XSR_LITTLE_ENDIAN); /* cr3 */
-        xsr_st64(ctx + 4968, 0xe02b, XSR_LITTLE_ENDIAN); /* kernel_ss */
-    } else {
-        xsr_st32(ctx + 512, 1u << 1 | 1u << 2, XSR_LITTLE_ENDIAN);
-        xsr_st32(ctx + 516 + 8, vcpu == 0 ? START_INFO_PFN : 0, XSR_LITTLE_ENDIAN); /* edx */
-        memset(ctx + 2632, 0, 2716 - 2632);
-        memset(ctx + 2716, 0, 16 * 4);
-        /* 32-bit guests keep cr3 in the "extended cr3" rotation. */
-        uint32_t cr3 = (uint32_t)(PT_TOP << 12 | PT_TOP >> 20);
-        xsr_st32(ctx + 2716 + 3 * 4, cr3, XSR_LITTLE_ENDIAN);
-        xsr_st32(ctx + 2708, 0xe021, XSR_LITTLE_ENDIAN);
-    }
+    const enum xsr_vcpu_kind kd = xsr_vcpu_kind_pv(g->gw);
+    const enum xsr_byte_order o = XSR_LITTLE_ENDIAN;
+    const uint32_t ldt = xsr_vcpu_offset(kd, XSR_VCPU_LDT_BASE, 0);
+    const uint32_t ctrl = xsr_vcpu_offset(kd, XSR_VCPU_CTRLREG, 0);
+    xsr_vcpu_put(ctx, kd, XSR_VCPU_FLAGS, 0, 1u << 1 | 1u << 2, o); /* in kernel, failsafe */
+    xsr_vcpu_put(ctx, kd, XSR_VCPU_RDX, 0, vcpu == 0 ? START_INFO_PFN : 0, o);
+    memset(ctx + ldt, 0, ctrl - ldt);               /* ldt, gdt frames and count, kernel ss/sp */
+    memset(ctx + ctrl, 0, 16 * (size_t)g->gw);      /* ctrlreg, debugreg */
+    /* 32-bit guests keep cr3 in the "extended cr3" rotation. */
+    xsr_vcpu_put(ctx, kd, XSR_VCPU_CR3, 0, xsr_pv_frame_to_cr3(PT_TOP, g->gw), o);
+    xsr_vcpu_put(ctx, kd, XSR_VCPU_KERNEL_SS, 0, g->gw == 8 ? 0xe02b : 0xe021, o);
 }
 
 /* The extended context as XEN_DOMCTL_get_ext_vcpucontext returns it, in the

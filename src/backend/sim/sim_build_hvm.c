@@ -64,18 +64,21 @@ static void build_context(struct sim_dom *s, uint32_t vcpus, uint64_t *st)
     xsr_hvmctx_header_encode(&hh, XSR_LITTLE_ENDIAN, b);
     put(s, dst, cap, &off, XSR_HVMCTX_HEADER, 0, b, XSR_HVMCTX_HEADER_SIZE);
     for (uint32_t v = 0; v < vcpus; v++) {
-        memset(b, 0, 1032);
-        rnd(b, 512 + 128, st);                    /* FPU and general registers */
-        st64(b, 640, 0xffffffff81000010ull + 0x1000 * v); /* rip */
-        st64(b, 648, 0x246);                      /* rflags */
-        st64(b, 656, 0x80050033);                 /* cr0 */
-        st64(b, 672, 0x1000 * (16 + v));          /* cr3: a guest-physical address */
-        st64(b, 680, 0x3506e0);                   /* cr4 */
-        st32(b, 736, 0x10); st32(b, 740, 0x18);   /* cs, ds */
-        st64(b, 992, 0xd01);                      /* efer */
-        st64(b, 1008, 0x123456789ull * (v + 1));  /* tsc */
-        st32(b, 1024, 1);                         /* flags: FPU initialised */
-        put(s, dst, cap, &off, XSR_HVMCTX_CPU, (uint16_t)v, b, 1032);
+        const enum xsr_vcpu_kind k = XSR_VCPU_HVM;
+        const enum xsr_byte_order o = XSR_LITTLE_ENDIAN;
+        memset(b, 0, XSR_HVM_CPU_SIZE);
+        rnd(b, xsr_vcpu_offset(k, XSR_VCPU_RIP, 0), st); /* FPU and general registers */
+        xsr_vcpu_put(b, k, XSR_VCPU_RIP, 0, 0xffffffff81000010ull + 0x1000 * v, o);
+        xsr_vcpu_put(b, k, XSR_VCPU_RFLAGS, 0, 0x246, o);
+        xsr_vcpu_put(b, k, XSR_VCPU_CR0, 0, 0x80050033, o);
+        xsr_vcpu_put(b, k, XSR_VCPU_CR3, 0, 0x1000 * (16 + v), o); /* a guest-physical address */
+        xsr_vcpu_put(b, k, XSR_VCPU_CR4, 0, 0x3506e0, o);
+        xsr_vcpu_put(b, k, XSR_VCPU_CS, 0, 0x10, o);
+        xsr_vcpu_put(b, k, XSR_VCPU_DS, 0, 0x18, o);
+        xsr_vcpu_put(b, k, XSR_VCPU_MSR_EFER, 0, 0xd01, o);
+        xsr_vcpu_put(b, k, XSR_VCPU_TSC, 0, 0x123456789ull * (v + 1), o);
+        xsr_vcpu_put(b, k, XSR_VCPU_FLAGS, 0, 1, o);       /* FPU initialised */
+        put(s, dst, cap, &off, XSR_HVMCTX_CPU, (uint16_t)v, b, XSR_HVM_CPU_SIZE);
     }
     for (uint16_t i = 0; i < 2; i++) {
         uint8_t pic[8] = { 0, 0xfb, 0, (uint8_t)(i ? 0x28 : 0x20), 0, (uint8_t)(i ? 0 : 0x40), 0, 0 };

@@ -159,28 +159,29 @@ static void fill_random(uint8_t *b, size_t n, uint64_t *st)
 static void build_vcpus(struct sim_dom *s, const struct pv_plan *p, uint32_t vcpus, uint64_t *st)
 {
     unsigned w = s->h->guest_width;
-    const struct xsr_pv_vcpu_layout *l = sim_vcpu_layout(w);
+    const uint32_t size = xsr_vcpu_ctx_size(xsr_vcpu_kind_pv(w));
+    const uint32_t regs = xsr_vcpu_offset(xsr_vcpu_kind_pv(w), XSR_VCPU_FLAGS, 0) + w;
     for (uint32_t v = 0; v < vcpus; v++) {
         uint32_t *len;
         uint8_t *c = sim_slot(s, SIM_SLOT_BASIC, v, &len);
-        memset(c, 0, l->size);
+        memset(c, 0, size);
         fill_random(c, 512, st);                        /* fpu_ctxt */
-        fill_random(c + l->flags + w, 14 * w, st);      /* general registers */
-        sim_st_word(c + l->flags, w, 0x25);             /* I387_VALID|IN_KERNEL|online */
+        fill_random(c + regs, 14 * w, st);              /* general registers */
+        sim_vcpu_put(c, w, XSR_VCPU_FLAGS, 0, 0x25);    /* I387_VALID|IN_KERNEL|online */
         uint64_t kbase = w == 8 ? 0xffffffff81000000ull : 0xc1000000ull;
-        sim_st_word(c + l->rip, w, kbase + 0x1000 * v + 0x10);
-        sim_st_word(c + l->rsp, w, kbase + 0x800000 + 0x4000 * v);
-        sim_st_word(c + l->rflags, w, 0x246);
+        sim_vcpu_put(c, w, XSR_VCPU_RIP, 0, kbase + 0x1000 * v + 0x10);
+        sim_vcpu_put(c, w, XSR_VCPU_RSP, 0, kbase + 0x800000 + 0x4000 * v);
+        sim_vcpu_put(c, w, XSR_VCPU_RFLAGS, 0, 0x246);
         /* vCPU 0's rdx holds the start-info frame */
-        sim_st_word(c + l->rdx, w, v == 0 ? mfn_of(s, p->start_info) : 0);
-        sim_st_word(c + l->gdt_frames, w, mfn_of(s, p->gdt0 + v));
-        sim_st_word(c + l->gdt_ents, w, 32);
-        sim_st_word(c + l->kernel_ss, w, w == 8 ? 0xe02b : 0xe021);
-        sim_st_word(c + l->kernel_sp, w, kbase + 0x900000 + 0x4000 * v);
-        sim_st_word(c + l->ctrlreg + 0 * w, w, 0x80050033);
-        sim_st_word(c + l->ctrlreg + 3 * w, w, sim_mfn_to_cr3(mfn_of(s, p->top), w));
-        sim_st_word(c + l->ctrlreg + 4 * w, w, 0x6f0);
-        *len = l->size;
+        sim_vcpu_put(c, w, XSR_VCPU_RDX, 0, v == 0 ? mfn_of(s, p->start_info) : 0);
+        sim_vcpu_put(c, w, XSR_VCPU_GDT_FRAMES, 0, mfn_of(s, p->gdt0 + v));
+        sim_vcpu_put(c, w, XSR_VCPU_GDT_ENTS, 0, 32);
+        sim_vcpu_put(c, w, XSR_VCPU_KERNEL_SS, 0, w == 8 ? 0xe02b : 0xe021);
+        sim_vcpu_put(c, w, XSR_VCPU_KERNEL_SP, 0, kbase + 0x900000 + 0x4000 * v);
+        sim_vcpu_put(c, w, XSR_VCPU_CR0, 0, 0x80050033);
+        sim_vcpu_put(c, w, XSR_VCPU_CR3, 0, xsr_pv_frame_to_cr3(mfn_of(s, p->top), w));
+        sim_vcpu_put(c, w, XSR_VCPU_CR4, 0, 0x6f0);
+        *len = size;
         mark_special(s, p->gdt0 + v, XSR_PFN_NOTAB);
         fill_random(sim_frame(s, mfn_of(s, p->gdt0 + v)), 32 * 8, st);
 

@@ -172,19 +172,19 @@ static void diff_memory(struct dctx *c, struct sim_dom *a, struct sim_dom *b)
 static void xlate_basic(const struct sim_dom *s, uint8_t *c, uint32_t len, uint32_t vcpu)
 {
     unsigned w = s->h->guest_width;
-    const struct xsr_pv_vcpu_layout *l = sim_vcpu_layout(w);
-    if (len != l->size)
+    if (len != xsr_vcpu_ctx_size(xsr_vcpu_kind_pv(w)))
         return;
     if (vcpu == 0)
-        sim_st_word(c + l->rdx, w, xlate(s, sim_ld_word(c + l->rdx, w)));
-    uint64_t ents = sim_ld_word(c + l->gdt_ents, w);
-    for (uint64_t i = 0; i < (ents + 511) / 512 && i < 16; i++)
-        sim_st_word(c + l->gdt_frames + i * w, w, xlate(s, sim_ld_word(c + l->gdt_frames + i * w, w)));
-    uint64_t cr3 = sim_ld_word(c + l->ctrlreg + 3 * w, w);
-    sim_st_word(c + l->ctrlreg + 3 * w, w, xlate(s, sim_cr3_to_mfn(cr3, w)));
-    uint64_t cr1 = sim_ld_word(c + l->ctrlreg + 1 * w, w);
+        sim_vcpu_put(c, w, XSR_VCPU_RDX, 0, xlate(s, sim_vcpu_get(c, w, XSR_VCPU_RDX, 0)));
+    uint64_t ents = sim_vcpu_get(c, w, XSR_VCPU_GDT_ENTS, 0);
+    for (unsigned i = 0; i < xsr_pv_gdt_frames_used(ents); i++)
+        sim_vcpu_put(c, w, XSR_VCPU_GDT_FRAMES, i,
+                     xlate(s, sim_vcpu_get(c, w, XSR_VCPU_GDT_FRAMES, i)));
+    uint64_t cr3 = sim_vcpu_get(c, w, XSR_VCPU_CR3, 0);
+    sim_vcpu_put(c, w, XSR_VCPU_CR3, 0, xlate(s, xsr_pv_cr3_to_frame(cr3, w)));
+    uint64_t cr1 = sim_vcpu_get(c, w, XSR_VCPU_CR1, 0);
     if (w == 8 && cr1)
-        sim_st_word(c + l->ctrlreg + 1 * w, w, xlate(s, cr1 >> 12));
+        sim_vcpu_put(c, w, XSR_VCPU_CR1, 0, xlate(s, cr1 >> 12));
 }
 
 static void diff_blob(struct dctx *c, const char *what, const uint8_t *a, uint32_t la,

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <xsr/sim.h>
+#include <xsr/vcpu.h>
 
 #define SIM_MAGIC "XSRSIM\r\n"
 #define SIM_VERSION 1u
@@ -173,23 +174,19 @@ static inline uint64_t sim_xen_mfn(const struct sim_dom *s, unsigned i)
     return s->h->xen_mfn_base + i;
 }
 
-/* the PV vcpu_guest_context fields the sim fills and translates: the wire
- * layer's layout (sim_layouts.c keeps start_info's) */
-static inline const struct xsr_pv_vcpu_layout *sim_vcpu_layout(unsigned guest_width)
+/* A field of a PV vcpu_guest_context as the sim keeps it (little-endian). */
+static inline uint64_t sim_vcpu_get(const uint8_t *c, unsigned guest_width, enum xsr_vcpu_field f,
+                                    unsigned i)
 {
-    return xsr_pv_vcpu_layout(guest_width == 4 ? 4 : 8);
+    return xsr_vcpu_get(c, xsr_vcpu_kind_pv(guest_width), f, i, XSR_LITTLE_ENDIAN);
+}
+static inline void sim_vcpu_put(uint8_t *c, unsigned guest_width, enum xsr_vcpu_field f,
+                                unsigned i, uint64_t v)
+{
+    xsr_vcpu_put(c, xsr_vcpu_kind_pv(guest_width), f, i, v, XSR_LITTLE_ENDIAN);
 }
 uint64_t sim_ld_word(const uint8_t *p, unsigned word);
 void sim_st_word(uint8_t *p, unsigned word, uint64_t v);
-/* cr3 <-> frame number (32-bit guests rotate: Xen's xen_cr3_to_pfn) */
-static inline uint64_t sim_cr3_to_mfn(uint64_t cr3, unsigned guest_width)
-{
-    return xsr_pv_cr3_to_frame(cr3, guest_width);
-}
-static inline uint64_t sim_mfn_to_cr3(uint64_t mfn, unsigned guest_width)
-{
-    return xsr_pv_frame_to_cr3(mfn, guest_width);
-}
 
 /* start info fields (64-bit / 32-bit offsets) that hold MFNs or that a restorer rewrites */
 struct sim_start_info_layout { uint32_t nr_pages, shared_info, flags, store_mfn, store_evtchn,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Where start_info keeps its MFNs (per guest width, offsets of Xen's public
- * headers); vcpu_guest_context's layout is the wire layer's.
+ * Where start_info keeps the MFNs the sim fills and compares (per guest
+ * width, offsets of Xen's public headers).  vcpu_guest_context offsets come
+ * from the wire layer (xsr/vcpu.h).
  */
 #include <string.h>
 

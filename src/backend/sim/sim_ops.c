@@ -440,15 +440,16 @@ static int op_get_vcpu(struct xsr_domain *d, uint32_t vcpu, unsigned kind, uint8
 static int set_vcpu(struct sim_dom *s, uint32_t vcpu, unsigned slot, const uint8_t *buf, size_t len,
                     struct xsr_error *err)
 {
-    const struct xsr_pv_vcpu_layout *l = sim_vcpu_layout(s->h->guest_width);
-    if (slot == SIM_SLOT_BASIC && len && len != l->size)
+    const unsigned w = s->h->guest_width;
+    const uint32_t size = xsr_vcpu_ctx_size(xsr_vcpu_kind_pv(w));
+    if (slot == SIM_SLOT_BASIC && len && len != size)
         return xsr_error_set(err, XSR_EINVAL, "a vcpu_guest_context of this guest has %" PRIu32 " bytes, not %zu",
-                             l->size, len);
+                             size, len);
     int rc = slot_set(s, slot, vcpu, buf, len, err);
     if (rc || slot != SIM_SLOT_BASIC || vcpu != 0 || !len)
         return rc;
     /* vCPU 0's rdx names the start-info frame */
-    uint64_t pfn = sim_m2p(s, sim_ld_word(buf + l->rdx, l->word));
+    uint64_t pfn = sim_m2p(s, sim_vcpu_get(buf, w, XSR_VCPU_RDX, 0));
     s->h->start_info_pfn = pfn == XSR_INVALID_FRAME ? UINT64_MAX : pfn;
     if (pfn != XSR_INVALID_FRAME)
         s->pinfo[pfn] |= SIM_ROLE_SPECIAL;
