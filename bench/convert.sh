@@ -5,8 +5,10 @@
 # peak memory, the speed-up, and whether both wrote the same bytes.
 #
 # Two measures: file to file (neither flushes its output to disk; xsr does
-# with --sync), and to /dev/null (the cost of the conversion itself, without
-# the page cache of the output).
+# with --sync), and to the null device (the cost of the conversion itself,
+# without the page cache of the output).  The null device is named only
+# through a symlink in the scratch directory: even a converter that renamed a
+# temporary over its output could then replace that link, never /dev/null.
 #
 #   bench/convert.sh [BUILD_DIR]        (default: build/release)
 #
@@ -32,6 +34,12 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xsr-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+ln -s /dev/null "$work/null"
+# null_intact: the link still names the character device (written through)
+null_intact() {
+    [ -L "$work/null" ] && [ -c "$work/null" ] ||
+        { echo "bench/convert.sh: $1 replaced its output $work/null instead of writing through it" >&2; exit 1; }
+}
 
 # best CMD...: run twice, print "seconds max_rss_kib" of the faster run
 best() {
@@ -57,16 +65,18 @@ for guest in pv hvm; do
 
     set -- $(best "$xsr" convert-legacy -q "$in" "$work/ours"); f_ours=$1
     row "$guest" "xsr convert-legacy, file -> file" "$1" "$2"
-    set -- $(best sh -c "exec '$xsr' convert-legacy -q '$in' - > /dev/null"); n_ours=$1
-    row "$guest" "xsr convert-legacy, file -> /dev/null" "$1" "$2"
+    set -- $(best "$xsr" convert-legacy -q "$in" "$work/null"); n_ours=$1
+    null_intact "xsr convert-legacy"
+    row "$guest" "xsr convert-legacy, file -> null device" "$1" "$2"
     set -- $(best sh -c "exec '$xsr' convert-legacy -q - - < '$in' > /dev/null")
     row "$guest" "xsr convert-legacy, stdin -> stdout" "$1" "$2"
 
     if [ -n "$tools" ]; then
         set -- $(best "$tools/convert-legacy-stream" -i "$in" -o "$work/xen" -w 64 -g "$guest"); f_xen=$1
         row "$guest" "Xen convert-legacy-stream, file -> file" "$1" "$2"
-        set -- $(best "$tools/convert-legacy-stream" -i "$in" -o /dev/null -w 64 -g "$guest"); n_xen=$1
-        row "$guest" "Xen convert-legacy-stream, file -> /dev/null" "$1" "$2"
+        set -- $(best "$tools/convert-legacy-stream" -i "$in" -o "$work/null" -w 64 -g "$guest"); n_xen=$1
+        null_intact "Xen's convert-legacy-stream"
+        row "$guest" "Xen convert-legacy-stream, file -> null device" "$1" "$2"
         if cmp -s "$work/ours" "$work/xen"; then same="identical output"; else same="OUTPUT DIFFERS"; fi
         echo "$guest: xsr is $(ratio "$f_xen" "$f_ours") faster file to file, $(ratio "$n_xen" "$n_ours") faster without the output's page cache; $same"
         rm -f "$work/xen"

@@ -149,7 +149,7 @@ struct xsr_legacy_info {
 /*
  * Convert a legacy stream read from in to out.  On error err gives the byte
  * offset (in the input) of the structure at fault; whatever was written to
- * out must then be discarded (see xsr_outfile).
+ * out must then be discarded (see xsr_outfile in xsr/io.h).
  */
 int xsr_convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_legacy_opts *o,
                        struct xsr_legacy_info *info, struct xsr_error *err);
@@ -231,28 +231,6 @@ int xsr_domctx_split(const uint8_t *blob, size_t len, enum xsr_byte_order o,
 
 /* --------------------------------------------------- atomic output file */
 
-/*
- * An output file written under a temporary name in the same directory and
- * renamed to its name only by xsr_outfile_commit, so a failed conversion
- * never leaves a half-written image.  Path "-" is standard output (written
- * directly: commit and abort only flush).
- */
-struct xsr_outfile;
-struct xsr_outfile *xsr_outfile_open(const char *path, struct xsr_error *err);
-struct xsr_chan *xsr_outfile_chan(struct xsr_outfile *f);
-const char *xsr_outfile_temp_path(const struct xsr_outfile *f); /* NULL for "-" */
-/*
- * Ask commit to flush the data to disk (fsync) before the rename, so that the
- * image also survives a power loss right after the commit.  Off by default,
- * as for cp: the rename alone already guarantees that a failed conversion
- * leaves no half-written image under the name.
- */
-void xsr_outfile_set_sync(struct xsr_outfile *f, bool sync);
-/* Close (flushing to disk if asked), rename over path; frees f.  On failure
- * the temporary file is removed. */
-int xsr_outfile_commit(struct xsr_outfile *f, struct xsr_error *err);
-/* Close and remove the temporary file; frees f.  NULL allowed. */
-void xsr_outfile_abort(struct xsr_outfile *f);
 
 #ifdef __cplusplus
 }

@@ -136,6 +136,38 @@ int64_t xsr_chan_size(const struct xsr_chan *ch);
 /* Close and free (NULL allowed).  Returns XSR_EIO if closing an fd failed. */
 int xsr_chan_close(struct xsr_chan *ch, struct xsr_error *err);
 
+/* ------------------------------------------------------ output files */
+/*
+ * An output that never destroys what it replaces, for every writer of a file.
+ * A regular file or a new name is written under a temporary name in the same
+ * directory and renamed over the name only by xsr_outfile_commit, so a
+ * failure never leaves a half-written file.  A character device, FIFO or
+ * socket is written through (no temporary, no rename: the node stays).  A
+ * symlink is followed and the rule applied to its target; the link stays.
+ * A directory or block device is refused.  Path "-" is standard output,
+ * written through.  Messages name the path as given.
+ */
+struct xsr_outfile;
+struct xsr_outfile *xsr_outfile_open(const char *path, struct xsr_error *err);
+struct xsr_chan *xsr_outfile_chan(struct xsr_outfile *f);
+/* The descriptor written (read-write for a temporary, for writers at offsets). */
+int xsr_outfile_fd(const struct xsr_outfile *f);
+/* Written through (no temporary): "-", a device, FIFO or socket. */
+bool xsr_outfile_direct(const struct xsr_outfile *f);
+const char *xsr_outfile_temp_path(const struct xsr_outfile *f); /* NULL when direct */
+/*
+ * Ask commit to flush the data to disk (fsync) before the rename, so that the
+ * file also survives a power loss right after the commit.  Off by default,
+ * as for cp: the rename alone already guarantees that a failure leaves no
+ * half-written file under the name.
+ */
+void xsr_outfile_set_sync(struct xsr_outfile *f, bool sync);
+/* Close (flushing to disk if asked), rename over the name; frees f.  On
+ * failure the temporary file is removed. */
+int xsr_outfile_commit(struct xsr_outfile *f, struct xsr_error *err);
+/* Close and remove the temporary file; frees f.  NULL allowed. */
+void xsr_outfile_abort(struct xsr_outfile *f);
+
 #ifdef __cplusplus
 }
 #endif

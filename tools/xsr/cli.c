@@ -266,22 +266,78 @@ void cli_print_open_error(const char *prog, const char *path)
     fprintf(stderr, "%s: cannot open %s for writing: %s\n", prog, path, strerror(errno));
 }
 
-FILE *cli_open_output(const char *prog, const char *path)
+bool cli_open_output(const char *prog, const char *path, struct cli_output *o)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    struct xsr_error err;
+    int fd;
 
-    if (!f)
+    *o = (struct cli_output){ .path = path };
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return true;
+    }
+    xsr_error_clear(&err);
+    o->of = xsr_outfile_open(path, &err);
+    if (!o->of) {
+        cli_print_error(prog, path, &err);
+        return false;
+    }
+    fd = dup(xsr_outfile_fd(o->of));
+    o->f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!o->f) {
         cli_print_open_error(prog, path);
-    return f;
+        if (fd >= 0)
+            close(fd);
+        xsr_outfile_abort(o->of);
+        o->of = NULL;
+        return false;
+    }
+    return true;
 }
 
-bool cli_close_output(const char *prog, FILE *f, const char *path, int *rc, struct xsr_error *err)
+bool cli_close_output(const char *prog, struct cli_output *o, int *rc, struct xsr_error *err)
 {
-    if (f == stdout)
+    if (o->f == stdout)
         return cli_flush_stdout(prog);
-    if (f && fclose(f) != 0 && *rc == 0)
-        *rc = xsr_error_sys(err, errno, "closing %s failed", path);
+    if (!o->f)
+        return true;
+    if (fclose(o->f) != 0 && *rc == 0)
+        *rc = xsr_error_sys(err, errno, "writing %s failed", o->path);
+    o->f = NULL;
+    if (*rc == 0) {
+        *rc = xsr_outfile_commit(o->of, err);
+    } else {
+        xsr_outfile_abort(o->of);
+    }
+    o->of = NULL;
     return true;
+}
+
+struct xsr_outfile *cli_open_outfile(const char *prog, const char *path)
+{
+    struct xsr_error err;
+    struct xsr_outfile *of;
+
+    xsr_error_clear(&err);
+    of = xsr_outfile_open(path, &err);
+    if (!of)
+        cli_print_error(prog, path, &err);
+    return of;
+}
+
+int cli_finish_outfile(const char *prog, const char *path, struct xsr_outfile *of, int rc)
+{
+    struct xsr_error err;
+
+    if (rc < 0) {
+        xsr_outfile_abort(of);
+        return rc;
+    }
+    xsr_error_clear(&err);
+    rc = xsr_outfile_commit(of, &err);
+    if (rc < 0)
+        cli_print_error(prog, path, &err);
+    return rc;
 }
 
 bool cli_flush_stdout(const char *prog)
@@ -313,10 +369,8 @@ int cli_convert_files(const char *prog, const char *in_path, const char *out_pat
     in = cli_open_input_flags(prog, in_path, XSR_OPEN_NO_MMAP);
     if (!in)
         return CLI_EXIT_FAIL;
-    xsr_error_clear(&err);
-    of = xsr_outfile_open(out_path, &err);
+    of = cli_open_outfile(prog, out_path);
     if (!of) {
-        cli_print_error(prog, out_path, &err);
         xsr_chan_close(in, NULL);
         return CLI_EXIT_FAIL;
     }
@@ -330,12 +384,7 @@ int cli_convert_files(const char *prog, const char *in_path, const char *out_pat
         cli_print_error(prog, cli_input_name(in_path), &err);
         return CLI_EXIT_FAIL;
     }
-    rc = xsr_outfile_commit(of, &err);
-    if (rc < 0) {
-        cli_print_error(prog, out_path, &err);
-        return CLI_EXIT_FAIL;
-    }
-    return CLI_EXIT_OK;
+    return cli_finish_outfile(prog, out_path, of, 0) < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 bool cli_any_release_reads(uint32_t version)

@@ -78,15 +78,30 @@ bool cli_output_is_input(const char *prog, const char *in_path, const char *out_
 /* "xsr NAME: cannot open PATH for writing: <strerror(errno)>" */
 void cli_print_open_error(const char *prog, const char *path);
 
-/* An output that is written in order: standard output for "-", else the
- * file created (or truncated); prints the error and returns NULL. */
-FILE *cli_open_output(const char *prog, const char *path);
+/* An output written in order: standard output for "-", else an xsr_outfile
+ * (a temporary renamed on success; a device, FIFO or socket written through)
+ * with a stream over a copy of its descriptor. */
+struct cli_output {
+    FILE *f;
+    struct xsr_outfile *of;
+    const char *path;
+};
+/* Open o for path; prints the error and returns false on failure. */
+bool cli_open_output(const char *prog, const char *path, struct cli_output *o);
 
-/* Done with an output of cli_open_output (NULL: none): a file is closed, and
- * a failure to close it becomes *rc and *err unless *rc already tells of an
- * error; standard output is flushed.  Returns false if the flush failed
- * (reported already). */
-bool cli_close_output(const char *prog, FILE *f, const char *path, int *rc, struct xsr_error *err);
+/* Done with an output of cli_open_output (o->f NULL: none): the stream is
+ * closed, and the file committed if *rc is 0, else discarded; a failure to
+ * close or commit becomes *rc and *err unless *rc already tells of an error.
+ * Standard output is flushed.  Returns false if the flush failed (reported
+ * already). */
+bool cli_close_output(const char *prog, struct cli_output *o, int *rc, struct xsr_error *err);
+
+/* Open a binary output (xsr_outfile_open), printing the error; NULL if it
+ * cannot be opened. */
+struct xsr_outfile *cli_open_outfile(const char *prog, const char *path);
+/* Commit of (on rc == 0) or abort it; prints a commit error.  Returns rc, or
+ * the commit's error. */
+int cli_finish_outfile(const char *prog, const char *path, struct xsr_outfile *of, int rc);
 
 /* Flush stdout and report a write error (full disk, closed pipe); returns
  * false if output was lost. */

@@ -62,17 +62,16 @@ static const char usage[] =
 static int generate(const char *prog, const char *path, const struct xsr_gen_opts *o)
 {
     struct xsr_error err;
-    struct xsr_chan *out;
+    struct xsr_outfile *of = cli_open_outfile(prog, path);
+    int rc;
 
-    xsr_error_clear(&err);
-    out = xsr_chan_open_write(path, &err);
-    if (!out || xsr_gen_write(o, out, &err) < 0 || xsr_chan_close(out, &err) < 0) {
-        if (out)
-            xsr_chan_close(out, NULL);
-        cli_print_error(prog, path, &err);
+    if (!of)
         return -1;
-    }
-    return 0;
+    xsr_error_clear(&err);
+    rc = xsr_gen_write(o, xsr_outfile_chan(of), &err);
+    if (rc < 0)
+        cli_print_error(prog, path, &err);
+    return cli_finish_outfile(prog, path, of, rc) < 0 ? -1 : 0;
 }
 
 /* What steps 2 and 3 print about the image at path: 0, 1 (invalid) or < 0. */

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <xsr/xsr.h>
@@ -52,8 +53,10 @@ int cmd_extract(int argc, char **argv)
     struct cli_progress prog;
     const char *out_path = NULL, *map_path = NULL, *path;
     bool quiet = false, have_format = false;
-    FILE *map = NULL;
-    int c, rc, fd;
+    struct cli_output map = { 0 };
+    struct xsr_outfile *of;
+    struct stat st;
+    int c, rc;
 
     optind = 0;
     while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
@@ -87,6 +90,9 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error(argv[0], "say where to write the memory: --raw OUT or --elf OUT");
     if (strcmp(out_path, "-") == 0)
         return cli_usage_error(argv[0], "the output must be a file (it is written at random offsets)");
+    if (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_usage_error(argv[0], "%s is not a regular file; the memory is written at random "
+                               "offsets, so it must be one", out_path);
     if (cli_output_is_input(argv[0], path, out_path) || cli_output_is_input(argv[0], path, map_path))
         return CLI_EXIT_USAGE;
     if (map_path && strcmp(map_path, "-") != 0 && cli_same_file(out_path, map_path))
@@ -97,33 +103,43 @@ int cmd_extract(int argc, char **argv)
     struct xsr_chan *in = cli_open_input(argv[0], path);
     if (!in)
         return CLI_EXIT_FAIL;
-    fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        cli_print_open_error(argv[0], out_path);
+    of = cli_open_outfile(argv[0], out_path);
+    if (!of) {
         xsr_chan_close(in, NULL);
         return CLI_EXIT_FAIL;
     }
     if (map_path) {
-        map = cli_open_output(argv[0], map_path);
-        if (!map) {
-            close(fd);
+        if (!cli_open_output(argv[0], map_path, &map)) {
+            xsr_outfile_abort(of);
             xsr_chan_close(in, NULL);
             return CLI_EXIT_FAIL;
         }
-        o.pfn_map = map;
+        o.pfn_map = map.f;
     }
     cli_progress_init(&prog, "extracting", xsr_chan_size(in), quiet);
     o.a.progress = cli_progress_cb;
     o.a.progress_ctx = &prog;
 
     xsr_error_clear(&err);
-    rc = xsr_extract(in, fd, &o, &res, &err);
+    rc = xsr_extract(in, xsr_outfile_fd(of), &o, &res, &err);
     cli_progress_done(&prog);
     xsr_chan_close(in, NULL);
-    if (close(fd) != 0 && rc == 0)
-        rc = xsr_error_sys(&err, errno, "closing %s failed", out_path);
-    if (!cli_close_output(argv[0], map, map_path, &rc, &err))
+    /* Both outputs are kept after an error in the stream too: they hold what
+     * was read before it (the manual says so).  Only a failure to write them
+     * discards them. */
+    int orc = 0;
+    struct xsr_error oerr;
+    xsr_error_clear(&oerr);
+    if (!cli_close_output(argv[0], &map, &orc, &oerr))
         return CLI_EXIT_FAIL;
+    if (orc < 0)
+        xsr_outfile_abort(of);
+    else
+        orc = xsr_outfile_commit(of, &oerr);
+    if (orc < 0) {
+        cli_print_error(argv[0], out_path, &oerr);
+        return CLI_EXIT_FAIL;
+    }
 
     if (rc < 0) {
         cli_print_error(argv[0], path, &err);
@@ -138,7 +154,7 @@ int cmd_extract(int argc, char **argv)
         fprintf(stderr, "%s: warning: %" PRIu64 " of %" PRIu64 " VERIFY pages differ from the "
                 "extracted memory\n", argv[0], res.verify_mismatches, res.verify_pages);
     if (!quiet) {
-        FILE *f = map == stdout ? stderr : stdout;
+        FILE *f = map.f == stdout ? stderr : stdout;
         if (res.any_pfn)
             fprintf(f, "%s: %" PRIu64 " frames with data (highest pfn 0x%" PRIx64 "), %" PRIu64
                     " copies applied (%" PRIu64 " re-sent), %" PRIu64 " XTAB, %" PRIu64 " XALLOC, %"

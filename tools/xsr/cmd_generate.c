@@ -79,7 +79,7 @@ int cmd_generate(int argc, char **argv)
     enum xsr_layer wrap = XSR_LAYER_XL;
     struct xsr_gen_opts o;
     struct xsr_error err;
-    struct xsr_chan *out;
+    struct xsr_outfile *of;
     const char *path, *size_opt = NULL, *pages_opt = NULL;
     int c, rc;
 
@@ -168,24 +168,12 @@ int cmd_generate(int argc, char **argv)
     o.all_records = all_records;
     o.seed = seed;
 
+    of = cli_open_outfile(argv[0], path);
+    if (!of)
+        return CLI_EXIT_FAIL;
     xsr_error_clear(&err);
-    out = xsr_chan_open_write(path, &err);
-    if (!out) {
-        cli_print_error(argv[0], path, &err);
-        return CLI_EXIT_FAIL;
-    }
-    rc = xsr_gen_write(&o, out, &err);
-    if (rc < 0) {
-        xsr_chan_close(out, NULL);
-        cli_print_error(argv[0], path, &err);
-        if (strcmp(path, "-") != 0)
-            unlink(path); /* no half-written image left behind */
-        return CLI_EXIT_FAIL;
-    }
-    rc = xsr_chan_close(out, &err);
-    if (rc < 0) {
-        cli_print_error(argv[0], path, &err);
-        return CLI_EXIT_FAIL;
-    }
-    return CLI_EXIT_OK;
+    rc = xsr_gen_write(&o, xsr_outfile_chan(of), &err);
+    if (rc < 0)
+        cli_print_error(argv[0], path, &err); /* nothing is left under the name */
+    return cli_finish_outfile(argv[0], path, of, rc) < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -97,8 +97,8 @@ int cmd_map(int argc, char **argv)
     struct xsr_chan *in = cli_open_input(argv[0], path);
     if (!in)
         return CLI_EXIT_FAIL;
-    FILE *out = cli_open_output(argv[0], out_path);
-    if (!out) {
+    struct cli_output out;
+    if (!cli_open_output(argv[0], out_path, &out)) {
         xsr_chan_close(in, NULL);
         return CLI_EXIT_FAIL;
     }
@@ -106,10 +106,10 @@ int cmd_map(int argc, char **argv)
     o.a.progress = cli_progress_cb;
     o.a.progress_ctx = &prog;
     xsr_error_clear(&err);
-    rc = xsr_map_svg(in, &o, out, &res, &err);
+    rc = xsr_map_svg(in, &o, out.f, &res, &err);
     cli_progress_done(&prog);
     xsr_chan_close(in, NULL);
-    if (!cli_close_output(argv[0], out, out_path, &rc, &err))
+    if (!cli_close_output(argv[0], &out, &rc, &err))
         return CLI_EXIT_FAIL;
     if (rc < 0) {
         cli_print_error(argv[0], path, &err);
