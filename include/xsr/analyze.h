@@ -157,6 +157,9 @@ struct xsr_diff_opts {
     struct xsr_analyze_opts a;  /* for both inputs; progress covers A then B */
     bool pages;                 /* list the ranges of differing frames */
     unsigned max_lines;         /* per section, 0 = 100; further ones are counted */
+    /* Added later; zero-initialise the struct. */
+    bool json;                  /* one JSON document (doc/json.md "diff") instead of text */
+    const char *name_a, *name_b; /* the inputs as the user named them; may be NULL */
 };
 
 struct xsr_diff_result {
@@ -169,8 +172,14 @@ struct xsr_diff_result {
 };
 
 /*
- * Compare two images and print the differences to out (text).  Returns 0 if
+ * Compare two images and print the differences to out (text or JSON): what
+ * a migration between their hosts cares about (guest type, xl domain
+ * configuration, CPUID and MSR policies, TSC, HVM params, vCPU registers)
+ * by name, other records by contents, and memory by frame.  Returns 0 if
  * they are equal, 1 if they differ, <0 on failure (err says which input).
+ * An image that the walk cannot read to its end (cut short, malformed
+ * framing) is still compared as far as it was read, the output says where
+ * it stopped, and the result is that error (XSR_ETRUNC, XSR_EFORMAT...).
  */
 int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts *o, FILE *out,
              struct xsr_diff_result *res, struct xsr_error *err);

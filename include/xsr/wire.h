@@ -320,6 +320,7 @@ struct xsr_tsc_info {
 };
 void xsr_tsc_info_decode(const uint8_t b[XSR_TSC_INFO_SIZE], enum xsr_byte_order o, struct xsr_tsc_info *v);
 void xsr_tsc_info_encode(const struct xsr_tsc_info *v, enum xsr_byte_order o, uint8_t b[XSR_TSC_INFO_SIZE]);
+const char *xsr_tsc_mode_name(uint32_t mode); /* "default", "always_emulate", ...; NULL if unknown */
 
 /* ----------------------------------------------------------- HVM_PARAMS */
 
@@ -354,6 +355,7 @@ void xsr_cpuid_leaf_encode(const struct xsr_cpuid_leaf *v, enum xsr_byte_order o
 struct xsr_msr_entry { uint32_t index; uint32_t flags; uint64_t value; };
 void xsr_msr_entry_decode(const uint8_t b[XSR_MSR_ENTRY_SIZE], enum xsr_byte_order o, struct xsr_msr_entry *v);
 void xsr_msr_entry_encode(const struct xsr_msr_entry *v, enum xsr_byte_order o, uint8_t b[XSR_MSR_ENTRY_SIZE]);
+const char *xsr_msr_name(uint32_t index); /* "ARCH_CAPABILITIES", ...; NULL if not one Xen sends */
 
 /* ---------------------------------------- DOMAIN_CONTEXT blob (v9 layout) */
 /*

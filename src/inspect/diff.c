@@ -1,66 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xsr_diff: what differs between two save images.  Each image is walked
- * once; what is kept is small: the headers, a (type, length, hash) line per
- * record other than PAGE_DATA, the last vCPU contexts (by hash; bodies only
- * where registers are decoded), and a 64-bit XXH3 hash per frame of the
- * memory a receiver would end with.
+ * once; what is kept is small: the headers and the xl configuration, a
+ * (type, length, hash) line per record other than PAGE_DATA, the last body
+ * of each record compared entry by entry (CPUID and MSR policies, HVM
+ * params), the TSC, the last vCPU contexts (by hash; bodies only where
+ * registers are decoded), and a 64-bit XXH3 hash per frame of the memory a
+ * receiver would end with.  An image that cannot be read to its end is
+ * compared as far as it was read.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <xxhash.h>
 
-#include "analyze_scan.h"
+#include "diff_internal.h"
+#include "xl_config.h"
 
-struct recsum {
-    enum xsr_layer layer;
-    uint32_t type;
-    uint32_t length;
-    uint64_t seq;   /* order within the image */
-    uint64_t hash;
-};
-
-/* A per-vCPU record (PV) or per-instance HVM context entry: the last one of
- * its kind and id.  Contents are compared by hash; a body is kept only where
- * registers are decoded from it. */
-struct ctx {
-    uint32_t kind;     /* PV record type, or 0x10000 + HVM typecode */
-    uint32_t id;       /* vCPU id / instance */
-    uint32_t len;
-    uint32_t seq;      /* order of arrival: the last of a kind and id wins */
-    uint64_t hash;     /* XXH3-64 of the body */
-    const uint8_t *body; /* PV BASIC: a copy (owned); HVM CPU: in img.hvm; else NULL */
-};
-#define HVM_KIND(t) (0x10000u + (t))
 /* The PV vCPU record types, as an index into img.pv_slot. */
 static const uint32_t pv_kinds[] = { XSR_REC_X86_PV_VCPU_BASIC, XSR_REC_X86_PV_VCPU_EXTENDED,
                                      XSR_REC_X86_PV_VCPU_XSAVE, XSR_REC_X86_PV_VCPU_MSRS };
 #define PV_KINDS (sizeof(pv_kinds) / sizeof(pv_kinds[0]))
 
-struct img {
-    const char *name;
-    struct xsri_scan s;
-    bool has_xl, has_libxl, has_ihdr, has_dhdr;
-    struct xsr_xl_hdr xl;
-    uint64_t xl_opt_hash;
-    struct xsr_libxl_hdr libxl;
-    struct xsr_ihdr ihdr;
-    struct xsr_dhdr dhdr;
-    struct recsum *recs;
-    size_t nrecs, caprecs;
-    uint64_t page_records, pfn_entries;
-    struct ctx *ctx;   /* sorted by kind and id once loaded */
-    size_t nctx, capctx;
-    uint32_t *pv_slot; /* [PV_KINDS * XSR_VCPU_MAX]: index + 1 in ctx of a PV context */
-    uint8_t *hvm;  /* last HVM_CONTEXT */
-    uint32_t hvm_len;
-    enum xsr_byte_order order;
-};
-
-static void img_free(struct img *m)
+static void img_free(struct xsri_diff_img *m)
 {
     xsri_scan_free(&m->s);
     free(m->recs);
@@ -70,13 +35,17 @@ static void img_free(struct img *m)
     free(m->ctx);
     free(m->pv_slot);
     free(m->hvm);
+    free(m->cpuid.p);
+    free(m->msr.p);
+    free(m->params.p);
+    json_object_put(m->config);
 }
 
-static struct ctx *new_ctx(struct img *m, uint32_t kind, uint32_t id, struct xsr_error *err)
+static struct xsri_diff_ctx *new_ctx(struct xsri_diff_img *m, uint32_t kind, uint32_t id, struct xsr_error *err)
 {
     if (m->nctx == m->capctx) {
         size_t n = m->capctx ? m->capctx * 2 : 16;
-        struct ctx *p = realloc(m->ctx, n * sizeof(*p));
+        struct xsri_diff_ctx *p = realloc(m->ctx, n * sizeof(*p));
         if (!p) {
             xsr_error_set(err, XSR_ENOMEM, "out of memory");
             return NULL;
@@ -84,7 +53,7 @@ static struct ctx *new_ctx(struct img *m, uint32_t kind, uint32_t id, struct xsr
         m->ctx = p;
         m->capctx = n;
     }
-    struct ctx *c = &m->ctx[m->nctx];
+    struct xsri_diff_ctx *c = &m->ctx[m->nctx];
     memset(c, 0, sizeof(*c));
     c->kind = kind;
     c->id = id;
@@ -93,13 +62,13 @@ static struct ctx *new_ctx(struct img *m, uint32_t kind, uint32_t id, struct xsr
 }
 
 /* The last PV vCPU record of kind pv_kinds[k] for a vCPU id < XSR_VCPU_MAX. */
-static int put_pv_ctx(struct img *m, unsigned k, uint32_t id, const uint8_t *body, uint32_t len,
+static int put_pv_ctx(struct xsri_diff_img *m, unsigned k, uint32_t id, const uint8_t *body, uint32_t len,
                       struct xsr_error *err)
 {
     if (!m->pv_slot && !(m->pv_slot = calloc(PV_KINDS * XSR_VCPU_MAX, sizeof(*m->pv_slot))))
         return xsr_error_set(err, XSR_ENOMEM, "out of memory");
     uint32_t *slot = &m->pv_slot[k * XSR_VCPU_MAX + id];
-    struct ctx *c = *slot ? &m->ctx[*slot - 1] : new_ctx(m, pv_kinds[k], id, err);
+    struct xsri_diff_ctx *c = *slot ? &m->ctx[*slot - 1] : new_ctx(m, pv_kinds[k], id, err);
     if (!c)
         return XSR_ENOMEM;
     *slot = (uint32_t)(c - m->ctx) + 1;
@@ -119,7 +88,7 @@ static int put_pv_ctx(struct img *m, unsigned k, uint32_t id, const uint8_t *bod
 
 static int cmp_ctx(const void *x, const void *y)
 {
-    const struct ctx *a = x, *b = y;
+    const struct xsri_diff_ctx *a = x, *b = y;
     if (a->kind != b->kind)
         return a->kind < b->kind ? -1 : 1;
     if (a->id != b->id)
@@ -129,7 +98,7 @@ static int cmp_ctx(const void *x, const void *y)
 
 /* Sort the contexts by kind and id, keeping the last of each (an HVM blob
  * may repeat an entry); the slots of pv_slot are not used afterwards. */
-static void sort_ctx(struct img *m)
+static void sort_ctx(struct xsri_diff_img *m)
 {
     size_t n = 0;
     if (m->nctx)
@@ -147,18 +116,18 @@ static void sort_ctx(struct img *m)
     m->pv_slot = NULL;
 }
 
-static int push_rec(struct img *m, enum xsr_layer layer, uint32_t type, const uint8_t *body, uint32_t len,
-                    struct xsr_error *err)
+static int push_rec(struct xsri_diff_img *m, enum xsr_layer layer, uint32_t type, const uint8_t *body,
+                    uint32_t len, struct xsr_error *err)
 {
     if (m->nrecs == m->caprecs) {
         size_t n = m->caprecs ? m->caprecs * 2 : 64;
-        struct recsum *p = realloc(m->recs, n * sizeof(*p));
+        struct xsri_diff_rec *p = realloc(m->recs, n * sizeof(*p));
         if (!p)
             return xsr_error_set(err, XSR_ENOMEM, "out of memory");
         m->recs = p;
         m->caprecs = n;
     }
-    struct recsum *rs = &m->recs[m->nrecs];
+    struct xsri_diff_rec *rs = &m->recs[m->nrecs];
     rs->layer = layer;
     rs->type = type;
     rs->length = len;
@@ -167,15 +136,58 @@ static int push_rec(struct img *m, enum xsr_layer layer, uint32_t type, const ui
     return 0;
 }
 
+/* Keep a copy of the last body of a record type compared entry by entry. */
+static int keep_blob(struct xsri_diff_blob *b, const uint8_t *body, uint32_t len, struct xsr_error *err)
+{
+    uint8_t *p = malloc(len ? len : 1);
+    if (!p)
+        return xsr_error_set(err, XSR_ENOMEM, "out of memory");
+    memcpy(p, body, len);
+    free(b->p);
+    b->p = p;
+    b->len = len;
+    b->count++;
+    return 0;
+}
+
+static void xl_header(struct xsri_diff_img *m, const struct xsr_event *ev)
+{
+    struct xsri_xl_config c;
+    m->has_xl = true;
+    m->xl = ev->u.xl.hdr;
+    json_object_put(m->config);
+    m->config = NULL;
+    m->has_config = xsri_xl_config_get(&m->xl, ev->u.xl.optional_data, &c);
+    if (!m->has_config)
+        return;
+    m->config_json = c.json;
+    m->config_hash = XXH3_64bits(c.text, c.len);
+    m->config = xsri_xl_config_parse(&c);
+}
+
+/* The TSC entry of a v4 DOMAIN_CONTEXT blob (what X86_TSC_INFO holds in v3). */
+static void domctx_tsc(struct xsri_diff_img *m, const struct xsr_record *r, enum xsr_byte_order o)
+{
+    struct xsr_domctx_iter it;
+    struct xsr_domctx_entry e;
+    xsr_domctx_iter_init(&it, r->body, r->length, o);
+    while (xsr_domctx_next(&it, &e, NULL) == 1 && e.desc.typecode != XSR_DOMCTX_END) {
+        if (e.desc.typecode != XSR_DOMCTX_TSC_INFO || e.desc.length < XSR_DOMCTX_TSC_SIZE)
+            continue;
+        struct xsr_domctx_tsc t;
+        xsr_domctx_tsc_decode(e.body, o, &t);
+        m->tsc = (struct xsri_diff_tsc){ .present = true, .mode = t.mode, .khz = t.khz,
+                                         .incarnation = t.incarnation, .nsec = t.elapsed_nsec };
+    }
+}
+
 static int on_event(void *vctx, struct xsri_scan *s, const struct xsr_event *ev, struct xsr_error *err)
 {
-    struct img *m = vctx;
+    struct xsri_diff_img *m = vctx;
     (void)s;
     switch (ev->kind) {
     case XSR_EV_XL_HEADER:
-        m->has_xl = true;
-        m->xl = ev->u.xl.hdr;
-        m->xl_opt_hash = XXH3_64bits(ev->u.xl.optional_data, ev->u.xl.hdr.optional_data_len);
+        xl_header(m, ev);
         return 0;
     case XSR_EV_LIBXL_HEADER:
         m->has_libxl = true;
@@ -229,6 +241,25 @@ static int on_event(void *vctx, struct xsri_scan *s, const struct xsr_event *ev,
             m->hvm_len = r->length;
             return 0;
         }
+        /* compared entry by entry; their counts still as records */
+        case XSR_REC_X86_CPUID_POLICY:
+            return keep_blob(&m->cpuid, r->body, r->length, err);
+        case XSR_REC_X86_MSR_POLICY:
+            return keep_blob(&m->msr, r->body, r->length, err);
+        case XSR_REC_HVM_PARAMS:
+            return keep_blob(&m->params, r->body, r->length, err);
+        case XSR_REC_X86_TSC_INFO:
+            if (r->length == XSR_TSC_INFO_SIZE) {
+                struct xsr_tsc_info t;
+                xsr_tsc_info_decode(r->body, ev->order, &t);
+                m->tsc = (struct xsri_diff_tsc){ .present = true, .mode = t.mode, .khz = t.khz,
+                                                 .incarnation = t.incarnation, .nsec = t.nsec };
+                return 0;
+            }
+            break;
+        case XSR_REC_DOMAIN_CONTEXT:
+            domctx_tsc(m, r, ev->order);
+            break;
         default:
             break;
         }
@@ -250,19 +281,33 @@ static int on_page(void *vctx, struct xsri_scan *s, const struct xsri_page *pg, 
     return 0;
 }
 
-static int load(struct img *m, struct xsr_chan *in, const struct xsr_analyze_opts *o,
+/* A walk that stopped on the image itself (cut short, malformed framing, a
+ * limit) leaves what was read to compare; anything else is a failure. */
+static bool stopped_by_image(int rc)
+{
+    return rc == XSR_ETRUNC || rc == XSR_EFORMAT || rc == XSR_ELIMIT;
+}
+
+static int load(struct xsri_diff_img *m, struct xsr_chan *in, const struct xsr_analyze_opts *o,
                 struct xsr_error *err)
 {
     struct xsri_scan_cb cb = { .ctx = m, .event = on_event, .page = on_page };
     int rc = xsri_scan_run(in, o, true, &cb, &m->s, err);
+    m->complete = rc == 0;
     if (rc < 0 && err && err->code) {
+        char where[XSR_ERROR_MSG_MAX + 64];
+        xsr_error_format(err, where, sizeof(where));
+        snprintf(m->stopped, sizeof(m->stopped), "%s", where);
         /* name the input in the message */
         struct xsr_error was = *err;
-        xsr_error_set(err, rc, "image %s: %.480s", m->name, was.message);
+        xsr_error_set(err, rc, "image %s: %.480s", m->label, was.message);
         err->sys_errno = was.sys_errno;
         xsr_error_locate(err, was.offset, was.layer, was.record_index, was.record_type);
     }
-    if (rc == 0 && m->hvm) {
+    if (rc < 0 && !stopped_by_image(rc))
+        return rc;
+    int lrc = rc;
+    if (m->hvm) {
         /* HVM context entries become per-instance contexts (bodies stay in
          * m->hvm).  A blob that does not parse to its end is also compared
          * as a record, so that what follows the damage still counts. */
@@ -270,339 +315,36 @@ static int load(struct img *m, struct xsr_chan *in, const struct xsr_analyze_opt
         struct xsr_hvmctx_entry e;
         xsr_hvmctx_iter_init(&it, m->hvm, m->hvm_len, m->order);
         while ((rc = xsr_hvmctx_next(&it, &e, NULL)) == 1 && e.desc.typecode != XSR_HVMCTX_END) {
-            struct ctx *c = new_ctx(m, HVM_KIND(e.desc.typecode), e.desc.instance, err);
+            struct xsri_diff_ctx *c = new_ctx(m, XSRI_HVM_KIND(e.desc.typecode), e.desc.instance, err);
             if (!c)
                 return XSR_ENOMEM;
             c->len = e.desc.length;
             c->hash = XXH3_64bits(e.body, e.desc.length);
             c->body = e.desc.typecode == XSR_HVMCTX_CPU ? e.body : NULL;
         }
-        rc = rc < 0 ? push_rec(m, XSR_LAYER_LIBXC, XSR_REC_HVM_CONTEXT, m->hvm, m->hvm_len, err) : 0;
+        if (rc < 0 && (rc = push_rec(m, XSR_LAYER_LIBXC, XSR_REC_HVM_CONTEXT, m->hvm, m->hvm_len, err)) < 0)
+            return rc;
     }
-    if (rc == 0)
-        sort_ctx(m);
-    return rc;
+    sort_ctx(m);
+    return lrc;
 }
 
-/* ------------------------------------------------------------ output */
-
-struct out {
-    FILE *f;
-    unsigned max;
-    unsigned shown;   /* in the current section */
-    uint64_t hidden;
-};
-
-static void section(struct out *o, const char *name)
+static void describe(const struct xsri_diff_img *m, struct xsri_diff_image *d)
 {
-    if (o->hidden)
-        fprintf(o->f, "  ... %" PRIu64 " more\n", o->hidden);
-    o->shown = 0;
-    o->hidden = 0;
-    if (name)
-        fprintf(o->f, "%s:\n", name);
-}
-
-static bool line_ok(struct out *o)
-{
-    if (o->shown < o->max) {
-        o->shown++;
-        return true;
-    }
-    o->hidden++;
-    return false;
-}
-
-#define DIFF_FIELD(o, cnt, label, fmt, a, b)                                                         \
-    do {                                                                                           \
-        if ((a) != (b)) {                                                                          \
-            (cnt)++;                                                                               \
-            if (line_ok(o))                                                                        \
-                fprintf((o)->f, "  %s: " fmt " vs " fmt "\n", label, a, b);                        \
-        }                                                                                          \
-    } while (0)
-
-static unsigned diff_headers(struct out *o, const struct img *a, const struct img *b)
-{
-    unsigned n = 0;
-    section(o, "headers");
-    const char *presence[2] = { "absent", "present" };
-    if (a->has_xl != b->has_xl) {
-        n++;
-        if (line_ok(o))
-            fprintf(o->f, "  xl header: %s vs %s\n", presence[a->has_xl], presence[b->has_xl]);
-    } else if (a->has_xl) {
-        DIFF_FIELD(o, n, "xl mandatory_flags", "%#" PRIx32, a->xl.mandatory_flags, b->xl.mandatory_flags);
-        DIFF_FIELD(o, n, "xl optional_flags", "%#" PRIx32, a->xl.optional_flags, b->xl.optional_flags);
-        DIFF_FIELD(o, n, "xl optional_data_len", "%" PRIu32, a->xl.optional_data_len,
-                   b->xl.optional_data_len);
-        if (a->xl_opt_hash != b->xl_opt_hash && a->xl.optional_data_len == b->xl.optional_data_len) {
-            n++;
-            if (line_ok(o))
-                fputs("  xl optional data (domain configuration): contents differ\n", o->f);
-        }
-    }
-    if (a->has_libxl != b->has_libxl) {
-        n++;
-        if (line_ok(o))
-            fprintf(o->f, "  libxl header: %s vs %s\n", presence[a->has_libxl], presence[b->has_libxl]);
-    } else if (a->has_libxl) {
-        DIFF_FIELD(o, n, "libxl version", "%" PRIu32, a->libxl.version, b->libxl.version);
-        DIFF_FIELD(o, n, "libxl options", "%#" PRIx32, a->libxl.options, b->libxl.options);
-    }
-    if (a->has_ihdr != b->has_ihdr) {
-        n++;
-        if (line_ok(o))
-            fprintf(o->f, "  image header: %s vs %s\n", presence[a->has_ihdr], presence[b->has_ihdr]);
-    } else if (a->has_ihdr) {
-        DIFF_FIELD(o, n, "image version", "%" PRIu32, a->ihdr.version, b->ihdr.version);
-        DIFF_FIELD(o, n, "image options", "%#" PRIx16, a->ihdr.options, b->ihdr.options);
-    }
-    if (a->has_dhdr != b->has_dhdr) {
-        n++;
-        if (line_ok(o))
-            fprintf(o->f, "  domain header: %s vs %s\n", presence[a->has_dhdr], presence[b->has_dhdr]);
-    } else if (a->has_dhdr) {
-        DIFF_FIELD(o, n, "domain type", "%" PRIu32, a->dhdr.type, b->dhdr.type);
-        DIFF_FIELD(o, n, "page_shift", "%" PRIu16, a->dhdr.page_shift, b->dhdr.page_shift);
-        DIFF_FIELD(o, n, "xen_major", "%" PRIu32, a->dhdr.xen_major, b->dhdr.xen_major);
-        DIFF_FIELD(o, n, "xen_minor", "%" PRIu32, a->dhdr.xen_minor, b->dhdr.xen_minor);
-    }
-    return n;
-}
-
-static int cmp_rec(const void *x, const void *y)
-{
-    const struct recsum *a = x, *b = y;
-    if (a->layer != b->layer)
-        return a->layer < b->layer ? -1 : 1;
-    if (a->type != b->type)
-        return a->type < b->type ? -1 : 1;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static void rec_name(char *buf, size_t n, enum xsr_layer layer, uint32_t type)
-{
-    const char *name = layer == XSR_LAYER_LIBXL ? xsr_libxl_rec_type_name(type) : xsr_rec_type_name(type);
-    if (name)
-        snprintf(buf, n, "%s %s", xsr_layer_name(layer), name);
-    else
-        snprintf(buf, n, "%s type %#" PRIx32, xsr_layer_name(layer), type);
-}
-
-static unsigned diff_records(struct out *o, struct img *a, struct img *b)
-{
-    unsigned n = 0;
-    char name[64];
-
-    section(o, "records");
-    if (a->page_records != b->page_records || a->pfn_entries != b->pfn_entries) {
-        n++;
-        if (line_ok(o))
-            fprintf(o->f, "  libxc PAGE_DATA: %" PRIu64 " records with %" PRIu64 " pfn entries vs %"
-                    PRIu64 " with %" PRIu64 "\n", a->page_records, a->pfn_entries, b->page_records,
-                    b->pfn_entries);
-    }
-    if (a->nrecs)
-        qsort(a->recs, a->nrecs, sizeof(*a->recs), cmp_rec);
-    if (b->nrecs)
-        qsort(b->recs, b->nrecs, sizeof(*b->recs), cmp_rec);
-    size_t i = 0, j = 0;
-    while (i < a->nrecs || j < b->nrecs) {
-        const struct recsum *ra = i < a->nrecs ? &a->recs[i] : NULL;
-        const struct recsum *rb = j < b->nrecs ? &b->recs[j] : NULL;
-        const struct recsum *k = !ra ? rb : !rb ? ra : (ra->layer < rb->layer || (ra->layer == rb->layer && ra->type <= rb->type)) ? ra : rb;
-        enum xsr_layer layer = k->layer;
-        uint32_t type = k->type;
-        size_t ca = 0, cb = 0;
-        while (i + ca < a->nrecs && a->recs[i + ca].layer == layer && a->recs[i + ca].type == type)
-            ca++;
-        while (j + cb < b->nrecs && b->recs[j + cb].layer == layer && b->recs[j + cb].type == type)
-            cb++;
-        rec_name(name, sizeof(name), layer, type);
-        if (ca != cb) {
-            n++;
-            if (line_ok(o))
-                fprintf(o->f, "  %s: %zu record%s vs %zu\n", name, ca, ca == 1 ? "" : "s", cb);
-        }
-        for (size_t q = 0; q < ca && q < cb; q++) {
-            const struct recsum *x = &a->recs[i + q], *y = &b->recs[j + q];
-            if (x->length == y->length && x->hash == y->hash)
-                continue;
-            n++;
-            if (line_ok(o))
-                fprintf(o->f, "  %s #%zu: bodies differ (%" PRIu32 " vs %" PRIu32 " bytes)\n", name, q,
-                        x->length, y->length);
-        }
-        i += ca;
-        j += cb;
-    }
-    return n;
-}
-
-static const struct ctx *find_ctx(const struct img *m, uint32_t kind, uint32_t id)
-{
-    size_t lo = 0, hi = m->nctx;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct ctx *c = &m->ctx[mid];
-        if (c->kind == kind && c->id == id)
-            return c;
-        if (c->kind < kind || (c->kind == kind && c->id < id))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-static void ctx_name(char *buf, size_t n, uint32_t kind)
-{
-    const char *s = kind >= 0x10000u ? xsr_hvmctx_type_name((uint16_t)(kind - 0x10000u))
-                                     : xsr_rec_type_name(kind);
-    snprintf(buf, n, "%s%s", kind >= 0x10000u ? "HVM " : "", s ? s : "?");
-}
-
-static bool regs_of(const struct img *m, const struct ctx *c, struct xsri_vcpu_regs *r)
-{
-    if (!c->body)
-        return false;
-    if (c->kind == XSR_REC_X86_PV_VCPU_BASIC)
-        return xsri_pv_regs(c->body, c->len, m->s.guest_width ? m->s.guest_width : 8, m->order, r,
-                            NULL) == 0;
-    if (c->kind == HVM_KIND(XSR_HVMCTX_CPU))
-        return xsri_hvm_regs(c->body, c->len, m->order, r, NULL) == 0;
-    return false;
-}
-
-/* One context present in at least one image; returns true if it differs. */
-static bool diff_one_ctx(struct out *o, const struct img *a, const struct img *b, uint32_t kind,
-                         uint32_t id)
-{
-    const struct ctx *x = find_ctx(a, kind, id), *y = find_ctx(b, kind, id);
-    bool per_vcpu = kind < 0x10000u || xsr_hvmctx_type_per_vcpu((uint16_t)(kind - 0x10000u));
-    char name[64];
-
-    ctx_name(name, sizeof(name), kind);
-    if (!x || !y) {
-        if (line_ok(o))
-            fprintf(o->f, "  %s %" PRIu32 ": %s: only in %s\n", per_vcpu ? "vcpu" : "instance", id,
-                    name, x ? "A" : "B");
-        return true;
-    }
-    if (x->len == y->len && x->hash == y->hash)
-        return false;
-    struct xsri_vcpu_regs ra, rb;
-    if (regs_of(a, x, &ra) && regs_of(b, y, &rb)) {
-        bool any = false;
-        for (unsigned i = 0; i < XSRI_NGREG; i++) {
-            if (ra.gr[i] == rb.gr[i])
-                continue;
-            any = true;
-            if (line_ok(o))
-                fprintf(o->f, "  vcpu %" PRIu32 ": %s 0x%" PRIx64 " vs 0x%" PRIx64 "\n", id,
-                        xsri_greg_names[i], ra.gr[i], rb.gr[i]);
-        }
-        static const char *const crn[5] = { "cr0", "cr1", "cr2", "cr3", "cr4" };
-        for (unsigned i = 0; i < 5; i++) {
-            if (ra.cr[i] == rb.cr[i])
-                continue;
-            any = true;
-            if (line_ok(o))
-                fprintf(o->f, "  vcpu %" PRIu32 ": %s 0x%" PRIx64 " vs 0x%" PRIx64 "\n", id, crn[i],
-                        ra.cr[i], rb.cr[i]);
-        }
-        if (!any && line_ok(o))
-            fprintf(o->f, "  vcpu %" PRIu32 ": %s differs outside the general and control registers\n",
-                    id, name);
-        return true;
-    }
-    if (line_ok(o))
-        fprintf(o->f, "  %s %" PRIu32 ": %s differs (%" PRIu32 " vs %" PRIu32 " bytes)\n",
-                per_vcpu ? "vcpu" : "instance", id, name, x->len, y->len);
-    return true;
-}
-
-static unsigned diff_vcpus(struct out *o, const struct img *a, const struct img *b)
-{
-    /* distinct vCPU ids with a differing per-vCPU context (PV ids are below
-     * XSR_VCPU_MAX, HVM instances 16-bit) */
-    uint8_t ids[65536 / 8] = { 0 };
-    unsigned nids = 0, other = 0;
-
-    section(o, "vcpus");
-    for (int pass = 0; pass < 2; pass++) {
-        const struct img *m = pass ? b : a, *other_img = pass ? a : b;
-        for (size_t i = 0; i < m->nctx; i++) {
-            const struct ctx *c = &m->ctx[i];
-            if (pass && find_ctx(other_img, c->kind, c->id))
-                continue; /* compared in the first pass */
-            if (!diff_one_ctx(o, a, b, c->kind, c->id))
-                continue;
-            bool per_vcpu = c->kind < 0x10000u || xsr_hvmctx_type_per_vcpu((uint16_t)(c->kind - 0x10000u));
-            if (!per_vcpu) {
-                other++;
-                continue;
-            }
-            uint32_t id = c->id & 0xffffu;
-            if (!(ids[id / 8] & (1u << (id % 8)))) {
-                ids[id / 8] |= (uint8_t)(1u << (id % 8));
-                nids++;
-            }
-        }
-    }
-    return nids + other;
-}
-
-static void page_range(struct out *o, int cat, uint64_t first, uint64_t last)
-{
-    static const char *const what[] = { "", "contents differ", "only in A", "only in B" };
-    if (!line_ok(o))
-        return;
-    if (first == last)
-        fprintf(o->f, "  0x%" PRIx64 ": %s\n", first, what[cat]);
-    else
-        fprintf(o->f, "  0x%" PRIx64 "-0x%" PRIx64 ": %s (%" PRIu64 " frames)\n", first, last, what[cat],
-                last - first + 1);
-}
-
-static void diff_pages(struct out *o, const struct img *a, const struct img *b, bool list,
-                       struct xsr_diff_result *res)
-{
-    uint64_t na = xsri_pfns_count(&a->s.pfns), nb = xsri_pfns_count(&b->s.pfns);
-    uint64_t n = na > nb ? na : nb;
-    int run_cat = 0;
-    uint64_t run_first = 0;
-
-    if (list)
-        section(o, "pages");
-    for (uint64_t pfn = 0; pfn <= n; pfn++) {
-        int cat = 0;
-        if (pfn < n) {
-            bool pa = pfn < na && xsri_pf_memory(a->s.pfns.st[pfn]);
-            bool pb = pfn < nb && xsri_pf_memory(b->s.pfns.st[pfn]);
-            if (pa || pb)
-                res->pages_compared++;
-            if (pa && pb)
-                cat = a->s.pfns.aux[pfn] != b->s.pfns.aux[pfn] ? 1 : 0;
-            else if (pa)
-                cat = 2;
-            else if (pb)
-                cat = 3;
-            if (cat == 1)
-                res->pages_differ++;
-            else if (cat == 2)
-                res->pages_only_a++;
-            else if (cat == 3)
-                res->pages_only_b++;
-        }
-        if (cat != run_cat) {
-            if (run_cat && list)
-                page_range(o, run_cat, run_first, pfn - 1);
-            run_cat = cat;
-            run_first = pfn;
-        }
-    }
+    memset(d, 0, sizeof(*d));
+    d->name = m->name;
+    d->format = m->has_xl ? "xl" : m->has_libxl ? "libxl" : m->has_ihdr ? "libxc" : NULL;
+    d->version = m->has_ihdr ? m->ihdr.version : 0;
+    d->byte_order = !m->has_ihdr ? NULL : xsr_ihdr_order(&m->ihdr) == XSR_BIG_ENDIAN ? "big-endian" : "little-endian";
+    d->has_dhdr = m->has_dhdr;
+    d->dom_type = m->has_dhdr ? m->dhdr.type : 0;
+    d->guest_type = xsri_diff_guest_type(m);
+    d->guest_width = m->has_dhdr && m->dhdr.type == XSR_DOM_X86_PV ? m->s.guest_width : 0;
+    d->xen_major = m->has_dhdr ? m->dhdr.xen_major : 0;
+    d->xen_minor = m->has_dhdr ? m->dhdr.xen_minor : 0;
+    d->complete = m->complete;
+    d->bytes = m->s.bytes;
+    d->stopped = m->stopped[0] ? m->stopped : NULL;
 }
 
 /* The caller's progress over both walks: B's bytes count after A's, out of
@@ -625,14 +367,18 @@ int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts 
 {
     static const struct xsr_diff_opts no_opts;
     struct xsr_diff_result dummy;
-    struct img A = { .name = "A" }, B = { .name = "B" };
-    int rc;
+    struct xsri_diff_img A = { .label = "A" }, B = { .label = "B" };
+    struct xsri_diffout d = { 0 };
+    struct xsr_error berr;
+    int rc, ra, rb;
 
     if (!opts)
         opts = &no_opts;
     if (!res)
         res = &dummy;
     memset(res, 0, sizeof(*res));
+    A.name = opts->name_a;
+    B.name = opts->name_b;
     struct xsr_analyze_opts ao = opts->a;
     struct both_progress bp = { .o = &opts->a, .total = -1 };
     if (opts->a.progress) {
@@ -641,35 +387,57 @@ int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts 
         ao.progress = on_both_progress;
         ao.progress_ctx = &bp;
     }
-    if ((rc = load(&A, a, &ao, err)) < 0)
+    xsr_error_clear(&berr);
+    if ((rc = ra = load(&A, a, &ao, err)) < 0 && !stopped_by_image(ra))
         goto out;
     bp.before = A.s.bytes;
-    if ((rc = load(&B, b, &ao, err)) < 0)
+    if ((rc = rb = load(&B, b, &ao, &berr)) < 0 && !stopped_by_image(rb)) {
+        if (err)
+            *err = berr;
         goto out;
+    }
+    if (ra == 0 && rb < 0 && err)
+        *err = berr; /* the first image that stopped early is the error */
 
-    struct out o = { .f = f, .max = opts->max_lines ? opts->max_lines : 100 };
-    res->headers = diff_headers(&o, &A, &B);
-    res->records = diff_records(&o, &A, &B);
-    res->vcpus = diff_vcpus(&o, &A, &B);
-    diff_pages(&o, &A, &B, opts->pages, res);
-    section(&o, NULL);
-    fprintf(f, "memory: %" PRIu64 " frames with data in A or B: %" PRIu64 " differ, %" PRIu64
-            " only in A, %" PRIu64 " only in B\n", res->pages_compared, res->pages_differ,
-            res->pages_only_a, res->pages_only_b);
+    d.max = opts->max_lines ? opts->max_lines : 100;
+    xsri_diff_headers(&d, &A, &B);
+    xsri_diff_guest(&d, &A, &B);
+    res->headers = (unsigned)(d.sec[XSRI_DS_HEADERS].total + d.sec[XSRI_DS_GUEST].total);
+    if (A.has_config != B.has_config || A.config_json != B.config_json || A.config_hash != B.config_hash) {
+        if (A.config || B.config)
+            xsri_diff_config(&d, A.config, B.config);
+        if (!d.sec[XSRI_DS_CONFIG].total) /* not JSON on either side, or does not parse */
+            xsri_diff_add(&d, XSRI_DS_CONFIG, NULL, "(configuration text)", false, NULL, false, NULL,
+                          A.has_config && B.has_config ? "contents differ" : A.has_config ? "only in A" : "only in B");
+    }
+    xsri_diff_cpuid(&d, A.cpuid.p, A.cpuid.len, B.cpuid.p, B.cpuid.len, A.order, B.order);
+    xsri_diff_msr_policy(&d, A.msr.p, A.msr.len, B.msr.p, B.msr.len, A.order, B.order);
+    xsri_diff_tsc(&d, &A.tsc, &B.tsc);
+    xsri_diff_hvm_params(&d, A.params.p, A.params.len, B.params.p, B.params.len, A.order, B.order);
+    xsri_diff_records(&d, &A, &B);
+    res->records = 0;
+    for (unsigned s = XSRI_DS_CONFIG; s <= XSRI_DS_RECORDS; s++)
+        res->records += (unsigned)d.sec[s].total;
+    res->vcpus = xsri_diff_vcpus(&d, &A, &B);
+    xsri_diff_pages(&d, &A, &B, opts->pages, res);
+    if (d.oom) {
+        rc = xsr_error_set(err, XSR_ENOMEM, "out of memory listing the differences");
+        goto out;
+    }
+
+    struct xsri_diff_image ia, ib;
+    describe(&A, &ia);
+    describe(&B, &ib);
     bool same = !res->headers && !res->records && !res->vcpus && !res->pages_differ &&
                 !res->pages_only_a && !res->pages_only_b;
-    if (same)
-        fputs("the images are equivalent\n", f);
-    else
-        fprintf(f, "the images differ: %u header field%s, %u record difference%s, %u vCPU%s or "
-                   "context entries, %" PRIu64 " frames\n", res->headers, res->headers == 1 ? "" : "s",
-                res->records, res->records == 1 ? "" : "s", res->vcpus, res->vcpus == 1 ? "" : "s",
-                res->pages_differ + res->pages_only_a + res->pages_only_b);
-    if (fflush(f) != 0 || ferror(f))
+    if (!xsri_diff_render(f, opts->json, &d, &ia, &ib, res) || fflush(f) != 0 || ferror(f))
         rc = xsr_error_sys(err, errno, "writing the differences failed");
+    else if (ra < 0 || rb < 0)
+        rc = ra < 0 ? ra : rb; /* err says which image stopped, and where */
     else
         rc = same ? 0 : 1;
 out:
+    xsri_diff_free(&d);
     img_free(&A);
     img_free(&B);
     return rc;

@@ -310,13 +310,6 @@ static void shared_info(struct xsri_emit *e, const struct xsri_dump_state *s, co
     xsri_dump_wallclock(e, r->body, compat, o);
 }
 
-static const char *tsc_mode_name(uint32_t mode)
-{
-    static const char *const names[] = { "default", "always_emulate", "never_emulate", "pvrdtscp" };
-
-    return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : NULL;
-}
-
 static void tsc_info(struct xsri_emit *e, const struct xsr_record *r, enum xsr_byte_order o)
 {
     struct xsr_tsc_info v;
@@ -327,7 +320,7 @@ static void tsc_info(struct xsri_emit *e, const struct xsr_record *r, enum xsr_b
     }
     xsr_tsc_info_decode(r->body, o, &v);
     xsri_emit_uint(e, "mode", v.mode);
-    xsri_emit_str(e, "mode_name", tsc_mode_name(v.mode));
+    xsri_emit_str(e, "mode_name", xsr_tsc_mode_name(v.mode));
     xsri_emit_uint(e, "khz", v.khz);
     xsri_emit_u64(e, "nsec", v.nsec);
     xsri_emit_uint(e, "incarnation", v.incarnation);

@@ -193,3 +193,34 @@ bool xsr_hvmctx_type_per_vcpu(uint16_t type)
 {
     return type < NELEM(hvmctx_types) && hvmctx_types[type].per_vcpu;
 }
+
+const char *xsr_tsc_mode_name(uint32_t mode)
+{
+    /* XEN_TSC_MODE_* of xen/include/public/domctl.h, lower case */
+    static const char *const names[] = { "default", "always_emulate", "never_emulate", "pvrdtscp" };
+    return table_name(names, NELEM(names), mode);
+}
+
+const char *xsr_msr_name(uint32_t index)
+{
+    /* The MSRs Xen puts in a domain's MSR policy and in the per-vCPU MSR
+     * lists (X86_PV_VCPU_MSRS, HVM CPU_MSR), named as in Xen's msr-index.h. */
+    static const struct { uint32_t index; const char *name; } msrs[] = {
+        { 0x00000048, "SPEC_CTRL" },
+        { 0x000000ce, "INTEL_PLATFORM_INFO" },
+        { 0x0000010a, "ARCH_CAPABILITIES" },
+        { 0x00000140, "INTEL_MISC_FEATURES_ENABLES" },
+        { 0x000006e1, "PKRS" },
+        { 0x00000d90, "IA32_BNDCFGS" },
+        { 0x00000da0, "IA32_XSS" },
+        { 0xc0011019, "AMD64_DR1_ADDRESS_MASK" },
+        { 0xc001101a, "AMD64_DR2_ADDRESS_MASK" },
+        { 0xc001101b, "AMD64_DR3_ADDRESS_MASK" },
+        { 0xc0011027, "AMD64_DR0_ADDRESS_MASK" },
+        { 0xc001011f, "VIRT_SPEC_CTRL" },
+    };
+    for (size_t i = 0; i < NELEM(msrs); i++)
+        if (msrs[i].index == index)
+            return msrs[i].name;
+    return NULL;
+}

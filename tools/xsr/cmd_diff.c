@@ -2,6 +2,7 @@
 /* xsr diff: what differs between two save images. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <xsr/xsr.h>
@@ -14,13 +15,18 @@
 #define DIFF_EXIT_TROUBLE 2
 
 static const char usage[] =
-    "Usage: xsr diff [-f auto|xl|libxl|libxc] [--pages] [--max-lines N] A B\n"
+    "Usage: xsr diff [-f auto|xl|libxl|libxc] [--json] [--pages] [--max-lines N] A B\n"
     "\n"
-    "Compare two save images: header fields, records other than PAGE_DATA\n"
-    "(count and contents per type), vCPU state (registers by name, other\n"
-    "contexts by contents), and the guest memory a receiver would end with\n"
-    "(frames whose contents differ, by XXH3 hash, or that only one image has).\n"
+    "Compare two save images as a migration between their hosts sees them:\n"
+    "guest type, the xl domain configuration (JSON paths), CPUID leaves and\n"
+    "MSRs of the policies (by register), TSC mode and frequency, HVM params by\n"
+    "name, vCPU registers by name, other records by contents, and the guest\n"
+    "memory a receiver would end with (frames whose contents differ, by XXH3\n"
+    "hash, or that only one image has).  An image that ends early or is\n"
+    "malformed is compared as far as it was read; the output says where it\n"
+    "stopped.\n"
     "\n"
+    "  --json            one JSON document (doc/json.md) instead of text\n"
     "  --pages           list the ranges of differing frames\n"
     "  --max-lines N     lines per section before '... N more' (default 100)\n"
     "  --pfn-limit N     refuse pfns >= N (default 2^28 frames)\n"
@@ -28,14 +34,16 @@ static const char usage[] =
     "  -q, --quiet       no progress line\n"
     "  -h, --help        show this help\n"
     "\n"
-    "Exit status: 0 equivalent, 1 different, 2 bad usage or failure (an image\n"
-    "that cannot be read to its end).\n";
+    "Exit status: 0 equivalent, 1 different, 2 bad usage or failure (also when\n"
+    "an image cannot be read to its end: the differences read so far are\n"
+    "printed first).\n";
 
 int cmd_diff(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "format", required_argument, NULL, 'f' },
         { "pages", no_argument, NULL, 'P' },
+        { "json", no_argument, NULL, 'j' },
         { "max-lines", required_argument, NULL, 'm' },
         { "pfn-limit", required_argument, NULL, 'L' },
         { "quiet", no_argument, NULL, 'q' },
@@ -58,6 +66,7 @@ int cmd_diff(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             break;
         case 'P': o.pages = true; break;
+        case 'j': o.json = true; break;
         case 'm':
             if (!cli_parse_u64(optarg, 1, 1000000000, &v))
                 return cli_usage_error(argv[0], "--max-lines wants a positive number, not '%s'", optarg);
@@ -90,13 +99,40 @@ int cmd_diff(int argc, char **argv)
     o.a.progress = cli_progress_cb;
     o.a.progress_ctx = &prog;
 
+    o.name_a = argv[optind];
+    o.name_b = argv[optind + 1];
+
+    /* The report is written once both images are read; it goes through
+     * memory so that the progress line is gone before any of it shows. */
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *mem = open_memstream(&text, &text_len);
+    if (!mem) {
+        xsr_chan_close(a, NULL);
+        xsr_chan_close(b, NULL);
+        perror("xsr diff");
+        return DIFF_EXIT_TROUBLE;
+    }
     xsr_error_clear(&err);
-    rc = xsr_diff(a, b, &o, stdout, &res, &err);
+    rc = xsr_diff(a, b, &o, mem, &res, &err);
     cli_progress_done(&prog);
     xsr_chan_close(a, NULL);
     xsr_chan_close(b, NULL);
+    bool written = fclose(mem) == 0;
+    if (written && text_len)
+        written = fwrite(text, 1, text_len, stdout) == text_len;
+    free(text);
     if (!cli_flush_stdout(argv[0]))
         return DIFF_EXIT_TROUBLE;
+    if (rc < 0 && written && text_len &&
+        (rc == XSR_ETRUNC || rc == XSR_EFORMAT || rc == XSR_ELIMIT) &&
+        strncmp(err.message, "image ", 6) == 0) {
+        /* the report says where and why; name the image once more */
+        bool is_b = err.message[6] == 'B';
+        fprintf(stderr, "%s: %s could not be read to its end; the differences cover what was read\n",
+                argv[0], cli_input_name(argv[optind + is_b]));
+        return DIFF_EXIT_TROUBLE;
+    }
     if (rc < 0) {
         cli_print_error(argv[0], "diff", &err);
         return DIFF_EXIT_TROUBLE;
