@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (want == XSR_ENOMEM)
         return 0;
 
-    struct xsr_dump_opts o = {.format = XSR_LAYER_NONE, .lenient = lenient};
+    struct xsr_dump_opts o = { .size = sizeof(struct xsr_dump_opts), .format = XSR_LAYER_NONE, .lenient = lenient};
     char *text;
     size_t len;
     for (int pages = 0; pages <= 1; pages++) {

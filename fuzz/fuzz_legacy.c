@@ -35,7 +35,7 @@ static void convert(const uint8_t *data, size_t size, const struct xsr_legacy_op
     in = xsr_chan_mem_reader(data, size, &r->err);
     FZ_CHECK(in, "mem reader: %s", r->err.message);
     if (faulty) {
-        struct xsr_fault_spec spec = { .max_io = 3, .eintr_every = 5, .fail_after = UINT64_MAX };
+        struct xsr_fault_spec spec = { .size = sizeof(struct xsr_fault_spec), .max_io = 3, .eintr_every = 5, .fail_after = UINT64_MAX };
         in = xsr_chan_fault(in, &spec, &r->err);
         FZ_CHECK(in, "fault channel: %s", r->err.message);
     }

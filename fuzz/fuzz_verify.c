@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
 
     /* Small reads, interrupted now and then: same verdict, same findings. */
-    struct xsr_fault_spec sp = {.max_io = 1 + size % 13, .eintr_every = 7,
+    struct xsr_fault_spec sp = { .size = sizeof(struct xsr_fault_spec), .max_io = 1 + size % 13, .eintr_every = 7,
                                 .fail_after = UINT64_MAX, .fail_errno = 0};
     verify(data, size, false, &sp, &small);
     fz_check_rc("verify with small reads", small.rc, &small.err);
@@ -139,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     /* An end of file injected half way reads like the prefix in memory. */
     size_t half = size / 2;
-    sp = (struct xsr_fault_spec){.max_io = 0, .fail_after = half, .fail_errno = 0};
+    sp = (struct xsr_fault_spec){ .size = sizeof(struct xsr_fault_spec), .max_io = 0, .fail_after = half, .fail_errno = 0};
     verify(data, size, false, &sp, &cut);
     fz_check_rc("verify with an early end of file", cut.rc, &cut.err);
     struct run prefix;
@@ -150,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  half, cut.rc, prefix.rc);
 
     /* An I/O error half way: reported as such unless the walk ended before. */
-    sp = (struct xsr_fault_spec){.max_io = 0, .fail_after = half, .fail_errno = EIO};
+    sp = (struct xsr_fault_spec){ .size = sizeof(struct xsr_fault_spec), .max_io = 0, .fail_after = half, .fail_errno = EIO};
     verify(data, size, false, &sp, &ioerr);
     FZ_CHECK(ioerr.rc == 0 || ioerr.rc == 1 || ioerr.rc == XSR_EIO || ioerr.rc == XSR_ENOMEM,
              "an I/O error gives %d", ioerr.rc);

@@ -79,9 +79,11 @@ uint32_t xsr_legacy_chunk_hvm_param(int32_t chunk);
 /* -------------------------------------------------------- detection */
 
 struct xsr_legacy_probe {
+    size_t size;      /* sizeof(struct xsr_legacy_probe): XSR_LEGACY_PROBE_INIT */
     unsigned width;   /* writer's toolstack width in bits (32/64), 0 = unknown */
     uint32_t guest;   /* XSR_DOM_X86_PV or XSR_DOM_X86_HVM, 0 = unknown */
 };
+#define XSR_LEGACY_PROBE_INIT { .size = sizeof(struct xsr_legacy_probe) }
 /*
  * Tell the toolstack width and guest type from the first bytes of a legacy
  * stream (after any xl header), using octets 4-7 (zero: 64-bit writer;

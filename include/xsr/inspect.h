@@ -19,14 +19,15 @@ extern "C" {
 #endif
 
 struct xsr_dump_opts {
+    size_t size;           /* sizeof(struct xsr_dump_opts): XSR_DUMP_OPTS_INIT */
     enum xsr_layer format; /* XSR_LAYER_NONE = auto-detect */
     bool json;             /* one JSON document (doc/json.md) instead of text */
     bool pages;            /* every pfn of every PAGE_DATA, not a summary */
     bool lenient;          /* checker mode for the findings in the dump */
-    /* Added after the first contract; zero-initialise the struct. */
     bool summary_only;     /* text: only the summary and the verdict */
     const char *input_name; /* shown in the dump ("-" = standard input); may be NULL */
 };
+#define XSR_DUMP_OPTS_INIT { .size = sizeof(struct xsr_dump_opts) }
 
 /* Dump every header and record with decoded fields, findings inline, and a
  * summary.  Returns 0 if the stream is valid, 1 if it has errors (the dump
@@ -44,6 +45,7 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
  * Returns as xsr_verify: 0 valid, 1 invalid, <0 on failure.
  */
 struct xsr_report_opts {
+    size_t size;            /* sizeof(struct xsr_report_opts): XSR_REPORT_OPTS_INIT */
     enum xsr_layer format;  /* XSR_LAYER_NONE = auto-detect */
     bool json;
     bool lenient;
@@ -57,6 +59,7 @@ struct xsr_report_opts {
     const struct xsr_xen_target *target;
     const char *target_name; /* as the user named it ("xen-4.17"); may be NULL */
 };
+#define XSR_REPORT_OPTS_INIT { .size = sizeof(struct xsr_report_opts) }
 int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *opts, FILE *out,
                       struct xsr_error *err);
 

@@ -89,11 +89,14 @@ struct xsr_chan *xsr_chan_custom(const struct xsr_chan_ops *ops, void *ctx, bool
  * that the copying paths are exercised.
  */
 struct xsr_fault_spec {
+    size_t size;            /* sizeof(struct xsr_fault_spec): XSR_FAULT_SPEC_INIT */
     size_t max_io;
     unsigned eintr_every;
     uint64_t fail_after;
     int fail_errno;
 };
+/* No fault at all until members say otherwise (fail_after = never). */
+#define XSR_FAULT_SPEC_INIT { .size = sizeof(struct xsr_fault_spec), .fail_after = UINT64_MAX }
 struct xsr_chan *xsr_chan_fault(struct xsr_chan *inner, const struct xsr_fault_spec *spec,
                                 struct xsr_error *err);
 

@@ -140,7 +140,7 @@ static int detect(struct xsri_conv *c)
 {
     const uint8_t *p;
     size_t got;
-    struct xsr_legacy_probe probe;
+    struct xsr_legacy_probe probe = XSR_LEGACY_PROBE_INIT;
     struct xsr_error e;
     uint64_t off = xsri_lin_off(&c->in);
     int rc = xsri_lin_peek(&c->in, 24, &p, &got), prc;

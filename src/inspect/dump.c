@@ -19,6 +19,7 @@
 #include "dump_findings.h"
 #include "dump_internal.h"
 #include "dump_report.h"
+#include "util/opts.h"
 
 #define DUMP_JSON_VERSION 1
 #define TEXT_FIELD_INDENT 4
@@ -232,16 +233,20 @@ static void text_end(struct dump *d, const struct xsr_check_summary *s)
     xsri_dump_verdict(d->out, d->opts->input_name, s);
 }
 
-int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, struct xsr_error *err)
+int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *user, FILE *out, struct xsr_error *err)
 {
+    struct xsr_dump_opts o;
+    const struct xsr_dump_opts *opts = &o;
     struct xsri_check_walk k = { 0 };
     struct xsr_event ev;
     struct dump d;
     const struct xsr_check_summary *s;
     int rc;
 
-    if (!in || !opts || !out)
+    if (!in || !user || !out)
         return xsr_error_set(err, XSR_EINVAL, "xsr_dump needs an input channel, options and an output stream");
+    if (xsri_opts_load(&o, sizeof(o), user, sizeof(o), "xsr_dump_opts", err) < 0)
+        return XSR_EINVAL;
     memset(&d, 0, sizeof(d));
     d.opts = opts;
     d.out = out;

@@ -13,6 +13,7 @@
 
 #include "dump_internal.h"
 #include "dump_report.h"
+#include "util/opts.h"
 
 #define VERIFY_JSON_VERSION 1
 
@@ -101,8 +102,11 @@ static bool print_target(const struct report *r, const struct xsr_check_summary 
     return v.restorable;
 }
 
-int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *o, FILE *out, struct xsr_error *err)
+int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *user, FILE *out,
+                      struct xsr_error *err)
 {
+    struct xsr_report_opts opts;
+    const struct xsr_report_opts *o = &opts;
     struct xsri_check_walk k = { 0 };
     struct xsr_event ev;
     struct report r;
@@ -110,8 +114,10 @@ int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *o, FILE
     int64_t total;
     int rc;
 
-    if (!in || !o || !out)
+    if (!in || !user || !out)
         return xsr_error_set(err, XSR_EINVAL, "xsr_verify_report needs an input channel, options and an output stream");
+    if (xsri_opts_load(&opts, sizeof(opts), user, sizeof(opts), "xsr_report_opts", err) < 0)
+        return XSR_EINVAL;
     memset(&r, 0, sizeof(r));
     r.o = o;
     r.out = out;

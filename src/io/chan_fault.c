@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "chan_internal.h"
+#include "util/opts.h"
 
 #define FAULT_IOV_MAX 64
 
@@ -130,11 +131,16 @@ struct xsr_chan *xsr_chan_fault(struct xsr_chan *inner, const struct xsr_fault_s
     if (!inner || !spec)
         return fault_fail(inner, err, XSR_EINVAL,
                           "the fault wrapper needs a channel and a fault description");
+    struct xsr_fault_spec s;
+    if (xsri_opts_load(&s, sizeof(s), spec, sizeof(s), "xsr_fault_spec", err) < 0) {
+        xsr_chan_close(inner, NULL);
+        return NULL;
+    }
     struct fault_ctx *f = calloc(1, sizeof(*f));
     if (!f)
         return fault_fail(inner, err, XSR_ENOMEM, "cannot allocate a fault-injecting channel");
     f->inner = inner;
-    f->spec = *spec;
+    f->spec = s;
     struct xsri_chan_ops ops = {
         .read = inner->readable ? fault_read : NULL,
         .writev = inner->readable ? NULL : fault_writev,

@@ -43,7 +43,7 @@ enum xsr_layer xsr_detect(const uint8_t *b, size_t n)
         if (b[i] != 0xff) {
             /* Then comes a marker or a chunk: bytes that cannot start a
              * legacy body are not a Xen save image at all (an ELF file...). */
-            struct xsr_legacy_probe p;
+            struct xsr_legacy_probe p = XSR_LEGACY_PROBE_INIT;
             if (xsr_legacy_probe(b, n, &p, NULL) == XSR_EFORMAT)
                 return XSR_LAYER_NONE;
             return XSR_LAYER_LEGACY;

@@ -10,6 +10,8 @@
 
 #include <xsr/convert.h>
 
+#include "util/opts.h"
+
 struct chunk_info {
     const char *name;
     uint32_t hvm_param; /* HVM_PARAM_* index set by the chunk, 0 if none */
@@ -67,10 +69,8 @@ static bool plausible_chunk(int32_t c)
            (c <= 0 && c >= XSR_LEGACY_CHUNK_MIN);
 }
 
-int xsr_legacy_probe(const uint8_t *b, size_t n, struct xsr_legacy_probe *p, struct xsr_error *err)
+static int probe(const uint8_t *b, size_t n, struct xsr_legacy_probe *p, struct xsr_error *err)
 {
-    p->width = 0;
-    p->guest = 0;
     if (n < 8)
         return xsr_error_set(err, XSR_EUNSUP,
                              "only %zu bytes of legacy stream: too short to tell the writer's "
@@ -133,4 +133,15 @@ int xsr_legacy_probe(const uint8_t *b, size_t n, struct xsr_legacy_probe *p, str
                              "of a 32-bit writer", (int32_t)w1);
     p->guest = XSR_DOM_X86_HVM;
     return 0;
+}
+
+int xsr_legacy_probe(const uint8_t *b, size_t n, struct xsr_legacy_probe *p, struct xsr_error *err)
+{
+    struct xsr_legacy_probe full = XSR_LEGACY_PROBE_INIT;
+
+    if (xsri_opts_check(p->size, sizeof(full), sizeof(full), "xsr_legacy_probe", err) < 0)
+        return XSR_EINVAL;
+    int rc = probe(b, n, &full, err);
+    memcpy(p, &full, p->size); /* the caller's layout */
+    return rc;
 }

@@ -426,7 +426,7 @@ static void test_io_failure_is_not_a_finding(void **state)
     xsr_error_clear(&err);
 
     struct xsr_chan *mem = xsr_chan_mem_reader(b, len, &err);
-    struct xsr_fault_spec f = { .fail_after = 1000, .fail_errno = EIO };
+    struct xsr_fault_spec f = { .size = sizeof(struct xsr_fault_spec), .fail_after = 1000, .fail_errno = EIO };
     struct xsr_chan *ch = xsr_chan_fault(mem, &f, &err);
     assert_non_null(ch);
     struct xsr_check_summary sum = XSR_CHECK_SUMMARY_INIT;

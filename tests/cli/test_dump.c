@@ -122,7 +122,7 @@ static uint64_t find_record(const uint8_t *img, size_t len, enum xsr_layer layer
  * doc/json.md; the summary agrees with the items. */
 static void test_json_items_match_stream(void **state)
 {
-    struct xsr_dump_opts o = { .json = true, .input_name = "pv.xl" };
+    struct xsr_dump_opts o = { .size = sizeof(struct xsr_dump_opts), .json = true, .input_name = "pv.xl" };
     struct capture c = { 0 };
     struct json_object *root, *items, *summary, *it, *fields;
     size_t len, n, records = 0, pages = 0;
@@ -184,7 +184,7 @@ static void test_json_items_match_stream(void **state)
 /* --pages lists every pfn: as many entries as the record's count. */
 static void test_json_pages(void **state)
 {
-    struct xsr_dump_opts o = { .json = true, .pages = true };
+    struct xsr_dump_opts o = { .size = sizeof(struct xsr_dump_opts), .json = true, .pages = true };
     struct capture c = { 0 };
     struct json_object *root, *items;
     size_t len, checked = 0;
@@ -265,7 +265,7 @@ static long max_rss_mib(void)
  */
 static void test_json_pages_large_record(void **state)
 {
-    struct xsr_dump_opts o = { .json = true, .pages = true };
+    struct xsr_dump_opts o = { .size = sizeof(struct xsr_dump_opts), .json = true, .pages = true };
     struct capture c = { 0 };
     struct json_object *root, *fields, *pfns, *e;
     size_t len;
@@ -317,7 +317,7 @@ static void test_json_pages_large_record(void **state)
  * and in (valid) JSON. */
 static void test_hostile_strings(void **state)
 {
-    struct xsr_dump_opts text = { 0 }, json = { .json = true };
+    struct xsr_dump_opts text = XSR_DUMP_OPTS_INIT, json = { .size = sizeof(struct xsr_dump_opts), .json = true };
     struct capture c = { 0 };
     struct json_object *root;
     size_t len;
@@ -349,7 +349,7 @@ static void test_hostile_strings(void **state)
  * complete document with a summary. */
 static void test_truncated(void **state)
 {
-    struct xsr_dump_opts text = { 0 }, json = { .json = true };
+    struct xsr_dump_opts text = XSR_DUMP_OPTS_INIT, json = { .size = sizeof(struct xsr_dump_opts), .json = true };
     struct capture c = { 0 };
     struct json_object *root, *sf;
     size_t len;
@@ -378,10 +378,15 @@ static void test_truncated(void **state)
 /* The verify report: text findings + verdict, quiet, JSON. */
 static void test_verify_report(void **state)
 {
-    struct xsr_report_opts text = { .input_name = "x" }, quiet = { .quiet = true }, json = { .json = true };
+    struct xsr_report_opts text = XSR_REPORT_OPTS_INIT, quiet = XSR_REPORT_OPTS_INIT,
+                           json = XSR_REPORT_OPTS_INIT;
     struct capture c = { 0 };
     struct json_object *root, *f;
     size_t len;
+
+    text.input_name = "x";
+    quiet.quiet = true;
+    json.json = true;
     uint8_t *img = gen(3, XSR_DOM_X86_PV, XSR_LAYER_LIBXC, false, &len);
 
     (void)state;
@@ -425,7 +430,7 @@ static void test_verify_report(void **state)
 /* --summary: no records, just the summary and the verdict. */
 static void test_summary_only(void **state)
 {
-    struct xsr_dump_opts o = { .summary_only = true, .input_name = "s" };
+    struct xsr_dump_opts o = { .size = sizeof(struct xsr_dump_opts), .summary_only = true, .input_name = "s" };
     struct capture c = { 0 };
     size_t len;
     uint8_t *img = gen(4, XSR_DOM_X86_HVM, XSR_LAYER_XL, false, &len);
@@ -443,7 +448,7 @@ static void test_summary_only(void **state)
 
 static void test_bad_arguments(void **state)
 {
-    struct xsr_dump_opts o = { 0 };
+    struct xsr_dump_opts o = XSR_DUMP_OPTS_INIT;
     struct xsr_error err;
 
     (void)state;
@@ -451,6 +456,19 @@ static void test_bad_arguments(void **state)
     assert_int_equal(xsr_dump(NULL, &o, stdout, &err), XSR_EINVAL);
     assert_int_equal(err.code, XSR_EINVAL);
     assert_int_equal(xsr_verify_report(NULL, NULL, stdout, &err), XSR_EINVAL);
+
+    /* options without their size (not made by the _INIT macro) are refused
+     * before anything is read or written */
+    static const uint8_t byte[1];
+    struct xsr_dump_opts zero = { 0 };
+    struct xsr_report_opts rzero = { 0 };
+    struct xsr_chan *in = xsr_chan_mem_reader(byte, sizeof(byte), &err);
+    assert_non_null(in);
+    assert_int_equal(xsr_dump(in, &zero, stdout, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_dump_opts structure has size 0"));
+    assert_int_equal(xsr_verify_report(in, &rzero, stdout, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_report_opts structure has size 0"));
+    xsr_chan_close(in, NULL);
 }
 
 int main(void)

@@ -224,7 +224,7 @@ static void test_fault_channel(void **state)
     assert_int_equal(ru_restore(b, len, ru_path("f.sim"), NULL, &want, NULL, &err), 0);
     assert_int_equal(unlink(ru_path("f.sim")), 0);
 
-    struct xsr_fault_spec spec = { .max_io = 7, .eintr_every = 3, .fail_after = UINT64_MAX };
+    struct xsr_fault_spec spec = { .size = sizeof(struct xsr_fault_spec), .max_io = 7, .eintr_every = 3, .fail_after = UINT64_MAX };
     struct xsr_chan *ch = xsr_chan_fault(xsr_chan_mem_reader(b, len, &err), &spec, &err);
     assert_non_null(ch);
     if (ru_restore_chan(ch, ru_path("f.sim"), NULL, &got, NULL, &err))
@@ -236,7 +236,7 @@ static void test_fault_channel(void **state)
     const int errnos[] = { EIO, 0 };
     for (unsigned e = 0; e < 2; e++)
         for (uint64_t at = 0; at < len; at += at < 1024 ? 13 : 3001) {
-            struct xsr_fault_spec f = { .max_io = 4096, .fail_after = at, .fail_errno = errnos[e] };
+            struct xsr_fault_spec f = { .size = sizeof(struct xsr_fault_spec), .max_io = 4096, .fail_after = at, .fail_errno = errnos[e] };
             ch = xsr_chan_fault(xsr_chan_mem_reader(b, len, &err), &f, &err);
             assert_non_null(ch);
             int rc = ru_restore_chan(ch, ru_path("f.sim"), NULL, NULL, NULL, &err);

@@ -169,7 +169,7 @@ static void test_output_faults(void **state)
     for (uint64_t at = 0; at < full; at += at < 4096 ? 331 : 131071) {
         struct xsr_error err = {0};
         struct xsr_chan *mem = xsr_chan_mem_writer(&err);
-        struct xsr_fault_spec f = {.max_io = 1000 + (at % 3000), .eintr_every = 3,
+        struct xsr_fault_spec f = {.size = sizeof(struct xsr_fault_spec), .max_io = 1000 + (at % 3000), .eintr_every = 3,
                                    .fail_after = at, .fail_errno = errnos[cases % 4]};
         struct xsr_chan *ch = xsr_chan_fault(mem, &f, &err);
         assert_non_null(ch);
@@ -185,7 +185,7 @@ static void test_output_faults(void **state)
     /* short writes and EINTR alone change nothing in the bytes */
     struct xsr_error err = {0};
     struct xsr_chan *mem = xsr_chan_mem_writer(&err);
-    struct xsr_fault_spec f = {.max_io = 777, .eintr_every = 2, .fail_after = UINT64_MAX};
+    struct xsr_fault_spec f = {.size = sizeof(struct xsr_fault_spec), .max_io = 777, .eintr_every = 2, .fail_after = UINT64_MAX};
     struct xsr_chan *ch = xsr_chan_fault(mem, &f, &err);
     o.resume = true;
     assert_int_equal(xsr_save(d, ch, &o, NULL, &err), 0);

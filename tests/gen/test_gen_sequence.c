@@ -239,7 +239,7 @@ static void test_write_failure(void **state)
     o.nr_pages = 2048;
     xsr_error_clear(&err);
     struct xsr_chan *mem = xsr_chan_mem_writer(&err);
-    struct xsr_fault_spec spec = { .max_io = 0, .eintr_every = 3, .fail_after = 100000,
+    struct xsr_fault_spec spec = { .size = sizeof(struct xsr_fault_spec), .max_io = 0, .eintr_every = 3, .fail_after = 100000,
                                    .fail_errno = 28 /* ENOSPC */ };
     struct xsr_chan *ch = xsr_chan_fault(mem, &spec, &err);
     assert_non_null(ch);

@@ -42,7 +42,7 @@ static struct xsr_chan *fault_over_probe(struct probe *p, size_t max_io, unsigne
     memset(p, 0, sizeof(*p));
     struct xsr_chan *inner = xsr_chan_custom(&probe_ops, p, true, NULL);
     assert_non_null(inner);
-    struct xsr_fault_spec spec = { max_io, eintr, fail_after, fail_errno };
+    struct xsr_fault_spec spec = { sizeof(struct xsr_fault_spec), max_io, eintr, fail_after, fail_errno };
     struct xsr_chan *ch = xsr_chan_fault(inner, &spec, NULL);
     assert_non_null(ch);
     return ch;
@@ -135,7 +135,7 @@ static struct xsr_chan *fault_over_mem_writer(struct xsr_chan **inner, size_t ma
 {
     *inner = xsr_chan_mem_writer(NULL);
     assert_non_null(*inner);
-    struct xsr_fault_spec spec = { max_io, eintr, fail_after, fail_errno };
+    struct xsr_fault_spec spec = { sizeof(struct xsr_fault_spec), max_io, eintr, fail_after, fail_errno };
     struct xsr_chan *ch = xsr_chan_fault(*inner, &spec, NULL);
     assert_non_null(ch);
     return ch;
@@ -190,9 +190,29 @@ static void test_bad_arguments(void **state)
 {
     (void)state;
     struct xsr_error err;
-    struct xsr_fault_spec spec = { 0, 0, UINT64_MAX, 0 };
+    struct xsr_fault_spec spec = { sizeof(struct xsr_fault_spec), 0, 0, UINT64_MAX, 0 };
     assert_null(xsr_chan_fault(NULL, &spec, &err));
     assert_int_equal(err.code, XSR_EINVAL);
+
+    /* a spec without its size (not made with XSR_FAULT_SPEC_INIT), or from
+     * a newer header, is refused, and the inner channel is closed */
+    struct xsr_fault_spec bad[2] = { { 0 }, XSR_FAULT_SPEC_INIT };
+    bad[1].size++;
+    for (int i = 0; i < 2; i++) {
+        struct xsr_chan *inner = xsr_chan_mem_reader(data, LEN, &err);
+        assert_non_null(inner);
+        assert_null(xsr_chan_fault(inner, &bad[i], &err));
+        assert_int_equal(err.code, XSR_EINVAL);
+        assert_non_null(strstr(err.message, "xsr_fault_spec"));
+    }
+    /* the INIT spec injects nothing */
+    struct xsr_fault_spec none = XSR_FAULT_SPEC_INIT;
+    struct xsr_chan *ch = xsr_chan_fault(xsr_chan_mem_reader(data, LEN, &err), &none, &err);
+    uint8_t buf[64];
+    assert_non_null(ch);
+    assert_int_equal(xsr_chan_read(ch, buf, sizeof(buf), NULL, &err), 0);
+    assert_memory_equal(buf, data, sizeof(buf));
+    xsr_chan_close(ch, NULL);
 }
 
 /* The wrapper owns inner from the call on: if it cannot be made, inner is
@@ -226,7 +246,7 @@ static void test_inner_closed_on_failure(void **state)
     /* on success the wrapper closes inner when it is closed, once */
     inner = xsr_chan_custom(&ops, &p, true, &err);
     assert_non_null(inner);
-    struct xsr_fault_spec spec = { 0, 0, UINT64_MAX, 0 };
+    struct xsr_fault_spec spec = { sizeof(struct xsr_fault_spec), 0, 0, UINT64_MAX, 0 };
     struct xsr_chan *ch = xsr_chan_fault(inner, &spec, &err);
     assert_non_null(ch);
     assert_int_equal(inner_closes, 1);

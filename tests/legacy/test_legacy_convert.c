@@ -408,7 +408,7 @@ static void test_pipe_and_short_reads(void **state)
         xsr_chan_close(oc, NULL);
 
         /* reads of at most 7 bytes, EINTR every third call */
-        struct xsr_fault_spec spec = { .max_io = 7, .eintr_every = 3, .fail_after = UINT64_MAX };
+        struct xsr_fault_spec spec = { .size = sizeof(struct xsr_fault_spec), .max_io = 7, .eintr_every = 3, .fail_after = UINT64_MAX };
         ic = xsr_chan_fault(xsr_chan_mem_reader(in, in_len, &err), &spec, &err);
         oc = xsr_chan_mem_writer(&err);
         assert_non_null(ic);

@@ -650,7 +650,7 @@ static void test_io_failures(void **state)
     xsr_legacy_gen_opts_init(&o, 64, XSR_DOM_X86_HVM);
     uint8_t *b = gen(&o, &len);
     /* output fails after 100000 bytes */
-    struct xsr_fault_spec ospec = { .fail_after = 100000, .fail_errno = ENOSPC };
+    struct xsr_fault_spec ospec = { .size = sizeof(struct xsr_fault_spec), .fail_after = 100000, .fail_errno = ENOSPC };
     struct xsr_chan *ic = xsr_chan_mem_reader(b, len, &err);
     struct xsr_chan *oc = xsr_chan_fault(xsr_chan_mem_writer(&err), &ospec, &err);
     xsr_error_clear(&err);
@@ -659,7 +659,7 @@ static void test_io_failures(void **state)
     xsr_chan_close(ic, NULL);
     xsr_chan_close(oc, NULL);
     /* input fails after 50000 bytes */
-    struct xsr_fault_spec ispec = { .fail_after = 50000, .fail_errno = EIO };
+    struct xsr_fault_spec ispec = { .size = sizeof(struct xsr_fault_spec), .fail_after = 50000, .fail_errno = EIO };
     ic = xsr_chan_fault(xsr_chan_mem_reader(b, len, &err), &ispec, &err);
     oc = xsr_chan_mem_writer(&err);
     xsr_error_clear(&err);

@@ -319,7 +319,7 @@ static void test_probe(void **state)
         for (int pv = 0; pv <= 1; pv++) {
             for (int variant = 0; variant < 3; variant++) {
                 struct xsr_legacy_gen_opts o;
-                struct xsr_legacy_probe p;
+                struct xsr_legacy_probe p = XSR_LEGACY_PROBE_INIT;
                 struct xsr_error err;
                 size_t len;
                 xsr_legacy_gen_opts_init(&o, width, pv ? XSR_DOM_X86_PV : XSR_DOM_X86_HVM);
@@ -339,10 +339,18 @@ static void test_probe(void **state)
 
 static void test_probe_ambiguous(void **state)
 {
-    struct xsr_legacy_probe p;
+    struct xsr_legacy_probe p = XSR_LEGACY_PROBE_INIT;
     struct xsr_error err;
     uint8_t b[24];
     (void)state;
+
+    /* a result without its size (not made by XSR_LEGACY_PROBE_INIT) is
+     * refused and left alone */
+    struct xsr_legacy_probe z = { 0 };
+    memset(b, 0, sizeof(b));
+    assert_int_equal(xsr_legacy_probe(b, sizeof(b), &z, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_legacy_probe"));
+    assert_int_equal(z.width, 0);
 
     /* 64-bit: all ones at 8..15 but no known block: two "enable verify"
      * chunks of an HVM stream, or a PV marker? */

@@ -392,7 +392,7 @@ static void *run_peer(void *arg)
     struct xsr_error err = {0};
     struct xsr_chan *in = xsr_chan_fd_reader(p->fd, false, &err);
     struct xsr_chan *out = xsr_chan_fd_writer(p->fd, false, &err);
-    struct xsr_fault_spec f = {.fail_after = p->cut, .fail_errno = EPIPE};
+    struct xsr_fault_spec f = { .size = sizeof(struct xsr_fault_spec), .fail_after = p->cut, .fail_errno = EPIPE};
     out = xsr_chan_fault(out, &f, &err);
     p->res = (struct xsr_migrate_result)XSR_MIGRATE_RESULT_INIT;
     if (p->is_source) {

@@ -312,7 +312,7 @@ struct xsr_chan *chan_over(enum chan_kind k, const uint8_t *buf, size_t len)
         break;
     }
     case CK_FAULT: {
-        struct xsr_fault_spec spec = { .max_io = 3, .eintr_every = 2, .fail_after = UINT64_MAX };
+        struct xsr_fault_spec spec = { .size = sizeof(struct xsr_fault_spec), .max_io = 3, .eintr_every = 2, .fail_after = UINT64_MAX };
         ch = xsr_chan_fault(xsr_chan_mem_reader(buf, len, NULL), &spec, NULL);
         break;
     }

@@ -219,7 +219,7 @@ static void test_failure_is_sticky(void **state)
 {
     (void)state;
     struct xsr_chan *inner = xsr_chan_mem_writer(NULL);
-    struct xsr_fault_spec spec = { .max_io = 5, .eintr_every = 2, .fail_after = 30,
+    struct xsr_fault_spec spec = { .size = sizeof(struct xsr_fault_spec), .max_io = 5, .eintr_every = 2, .fail_after = 30,
                                    .fail_errno = ENOSPC };
     struct xsr_chan *ch = xsr_chan_fault(inner, &spec, NULL);
     struct xsr_writer *w = xsr_writer_new(ch, 64, NULL);
@@ -245,7 +245,7 @@ static void test_short_writes(void **state)
     sample_bare_libxl(&s);
     for (size_t max_io = 1; max_io <= 7; max_io++) {
         struct xsr_chan *inner = xsr_chan_mem_writer(NULL);
-        struct xsr_fault_spec spec = { .max_io = max_io, .eintr_every = 2, .fail_after = UINT64_MAX };
+        struct xsr_fault_spec spec = { .size = sizeof(struct xsr_fault_spec), .max_io = max_io, .eintr_every = 2, .fail_after = UINT64_MAX };
         struct xsr_chan *ch = xsr_chan_fault(inner, &spec, NULL);
         struct xsr_writer *w = xsr_writer_new(ch, 128, NULL);
         struct xsr_chan *rch = xsr_chan_mem_reader(s.buf, s.len, NULL);

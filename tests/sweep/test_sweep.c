@@ -81,7 +81,7 @@ static char *dump_text(const uint8_t *buf, size_t len)
     xsr_error_clear(&err);
     struct xsr_chan *ch = xsr_chan_mem_reader(buf, len, &err);
     assert_non_null(ch);
-    struct xsr_dump_opts o = {.pages = true};
+    struct xsr_dump_opts o = { .size = sizeof(struct xsr_dump_opts), .pages = true};
     int rc = xsr_dump(ch, &o, out, &err);
     xsr_chan_close(ch, NULL);
     assert_int_equal(fclose(out), 0);

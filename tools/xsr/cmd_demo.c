@@ -79,14 +79,14 @@ typedef int (*show_fn)(struct xsr_chan *in, const char *path, struct xsr_error *
 
 static int show_verify(struct xsr_chan *in, const char *path, struct xsr_error *err)
 {
-    struct xsr_report_opts o = { .input_name = path };
+    struct xsr_report_opts o = { .size = sizeof(struct xsr_report_opts), .input_name = path };
 
     return xsr_verify_report(in, &o, stdout, err);
 }
 
 static int show_summary(struct xsr_chan *in, const char *path, struct xsr_error *err)
 {
-    struct xsr_dump_opts o = { .summary_only = true, .input_name = path };
+    struct xsr_dump_opts o = { .size = sizeof(struct xsr_dump_opts), .summary_only = true, .input_name = path };
 
     return xsr_dump(in, &o, stdout, err);
 }

@@ -37,7 +37,7 @@ int cmd_dump(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_dump_opts o = { 0 };
+    struct xsr_dump_opts o = XSR_DUMP_OPTS_INIT;
     struct xsr_error err;
     struct xsr_chan *in;
     const char *path;

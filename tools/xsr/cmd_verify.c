@@ -69,7 +69,7 @@ int cmd_verify(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_report_opts o = { 0 };
+    struct xsr_report_opts o = XSR_REPORT_OPTS_INIT;
     int c, status = CLI_EXIT_OK;
 
     optind = 0;
