@@ -443,6 +443,13 @@ enum xsr_hvmctx_type {
 const char *xsr_hvmctx_type_name(uint16_t type); /* NULL if unknown */
 /* Fixed body size of a type, 0 if variable or unknown. */
 uint32_t xsr_hvmctx_type_size(uint16_t type);
+/* true for the types Xen's loader accepts shorter than their size (an older
+ * layout), zero-filling the rest: CPU, LAPIC, RTC, VIRIDIAN_DOMAIN,
+ * VIRIDIAN_VCPU, VMCE_VCPU; the others must have exactly their size. */
+bool xsr_hvmctx_type_zero_extends(uint16_t type);
+#define XSR_HVMCTX_XSAVE_MIN 600u        /* xcr0, xcr0_accum + FXSAVE + XSAVE header */
+#define XSR_HVMCTX_MSR_HDR_SIZE 8u       /* CPU_MSR: u32 count, u32 pad */
+#define XSR_HVMCTX_MSR_ENTRY_SIZE 16u
 /* true for per-vCPU types (instance = vCPU id) */
 bool xsr_hvmctx_type_per_vcpu(uint16_t type);
 

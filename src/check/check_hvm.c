@@ -59,6 +59,68 @@ static void check_hvmctx_header(struct xsri_checker *c, const struct xsr_hvmctx_
                     h.version, XSR_HVMCTX_VERSION);
 }
 
+/* CPU_XSAVE: xcr0, xcr0_accum and an XSAVE area of at least the legacy
+ * region and header.  Its expected size depends on the saving host's XSAVE
+ * layout for xcr0_accum; only x87|SSE has an architectural one (the legacy
+ * region and header alone), beyond which Xen accepts only zero bytes. */
+static void check_xsave_length(struct xsri_checker *c, const struct xsr_hvmctx_entry *e,
+                               enum xsr_byte_order o, uint32_t idx)
+{
+    uint32_t len = e->desc.length;
+    if (len < XSR_HVMCTX_XSAVE_MIN) {
+        xsri_report(c, XSRI_R_HVMCTX_LENGTH,
+                    "HVM context entry %" PRIu32 " (CPU_XSAVE, vCPU %" PRIu16 ") is %" PRIu32
+                    " bytes, fewer than the %u of xcr0, xcr0_accum and the smallest XSAVE area",
+                    idx, e->desc.instance, len, XSR_HVMCTX_XSAVE_MIN);
+        return;
+    }
+    uint64_t accum = xsr_ld64(e->body + 16, o);
+    if ((accum & ~(uint64_t)3) != 0)
+        return;
+    for (uint32_t i = XSR_HVMCTX_XSAVE_MIN; i < len; i++)
+        if (e->body[i]) {
+            xsri_report(c, XSRI_R_HVMCTX_LENGTH,
+                        "HVM context entry %" PRIu32 " (CPU_XSAVE, vCPU %" PRIu16 ") is %" PRIu32
+                        " bytes for xcr0_accum %#" PRIx64 " (%u expected) and its extra bytes "
+                        "are not zero", idx, e->desc.instance, len, accum, XSR_HVMCTX_XSAVE_MIN);
+            return;
+        }
+}
+
+/* The length of one entry against what Xen's hvm_load accepts for its type. */
+static void check_entry_length(struct xsri_checker *c, const struct xsr_hvmctx_entry *e,
+                               enum xsr_byte_order o, uint32_t idx)
+{
+    uint16_t t = e->desc.typecode;
+    uint32_t len = e->desc.length, want = xsr_hvmctx_type_size(t);
+    const char *name = xsr_hvmctx_type_name(t);
+
+    if (t == XSR_HVMCTX_END || t == XSR_HVMCTX_HEADER || t > XSR_HVMCTX_CODE_MAX)
+        return; /* END ends the load; HEADER and unknown types have rules of their own */
+    if (t == XSR_HVMCTX_CPU_XSAVE) {
+        check_xsave_length(c, e, o, idx);
+        return;
+    }
+    if (t == XSR_HVMCTX_CPU_MSR) {
+        uint32_t count = len >= 4 ? xsr_ld32(e->body, o) : 0;
+        uint64_t exp = XSR_HVMCTX_MSR_HDR_SIZE + (uint64_t)count * XSR_HVMCTX_MSR_ENTRY_SIZE;
+        if (len < XSR_HVMCTX_MSR_HDR_SIZE + XSR_HVMCTX_MSR_ENTRY_SIZE || len != exp)
+            xsri_report(c, XSRI_R_HVMCTX_LENGTH,
+                        "HVM context entry %" PRIu32 " (CPU_MSR, vCPU %" PRIu16 ") is %" PRIu32
+                        " bytes; Xen loads 8 + 16 * count bytes with a count of at least 1",
+                        idx, e->desc.instance, len);
+        return;
+    }
+    if (len == want)
+        return;
+    if (xsr_hvmctx_type_zero_extends(t) && len < want)
+        return; /* an older layout (Xen 4.17 writes a 24-byte LAPIC): zero-filled */
+    xsri_report(c, XSRI_R_HVMCTX_LENGTH,
+                "HVM context entry %" PRIu32 " (%s, instance %" PRIu16 ") is %" PRIu32
+                " bytes; Xen loads %s%" PRIu32, idx, name, e->desc.instance, len,
+                xsr_hvmctx_type_zero_extends(t) ? "at most " : "exactly ", want);
+}
+
 void xsri_check_hvm_context(struct xsri_checker *c, const struct xsr_record *rec,
                             enum xsr_byte_order o)
 {
@@ -81,7 +143,12 @@ void xsri_check_hvm_context(struct xsri_checker *c, const struct xsr_record *rec
     while ((rc = xsr_hvmctx_next(&it, &e, &werr)) == 1) {
         if (idx++ == 0)
             check_hvmctx_header(c, &e, o);
+        else if (e.desc.typecode == XSR_HVMCTX_HEADER)
+            xsri_report(c, XSRI_R_HVMCTX_HEADER_AGAIN,
+                        "HVM context entry %" PRIu32 " at blob offset 0x%zx is a second HEADER",
+                        idx - 1, e.offset);
         uint16_t t = e.desc.typecode;
+        check_entry_length(c, &e, o, idx - 1);
         if (t == XSR_HVMCTX_END) {
             end = true;
             break;

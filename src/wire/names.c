@@ -153,28 +153,29 @@ struct hvmctx_type_info {
     const char *name;
     uint32_t size;  /* fixed body size on x86_64; 0 if variable */
     bool per_vcpu;
+    bool zero_extend; /* Xen loads a shorter body, zero-filling the rest */
 };
 
 static const struct hvmctx_type_info hvmctx_types[XSR_HVMCTX_CODE_MAX + 1] = {
     [XSR_HVMCTX_END] = { "END", 0, false },
     [XSR_HVMCTX_HEADER] = { "HEADER", XSR_HVMCTX_HEADER_SIZE, false },
-    [XSR_HVMCTX_CPU] = { "CPU", 1032, true },
+    [XSR_HVMCTX_CPU] = { "CPU", 1032, true, true },
     [XSR_HVMCTX_PIC] = { "PIC", 8, false },
     [XSR_HVMCTX_IOAPIC] = { "IOAPIC", 400, false },
-    [XSR_HVMCTX_LAPIC] = { "LAPIC", 32, true },
+    [XSR_HVMCTX_LAPIC] = { "LAPIC", 32, true, true },
     [XSR_HVMCTX_LAPIC_REGS] = { "LAPIC_REGS", 1024, true },
     [XSR_HVMCTX_PCI_IRQ] = { "PCI_IRQ", 16, false },
     [XSR_HVMCTX_ISA_IRQ] = { "ISA_IRQ", 8, false },
     [XSR_HVMCTX_PCI_LINK] = { "PCI_LINK", 8, false },
     [XSR_HVMCTX_PIT] = { "PIT", 56, false },
-    [XSR_HVMCTX_RTC] = { "RTC", 24, false },
+    [XSR_HVMCTX_RTC] = { "RTC", 24, false, true },
     [XSR_HVMCTX_HPET] = { "HPET", 1048, false },
     [XSR_HVMCTX_PMTIMER] = { "PMTIMER", 8, false },
     [XSR_HVMCTX_MTRR] = { "MTRR", 240, true },
-    [XSR_HVMCTX_VIRIDIAN_DOMAIN] = { "VIRIDIAN_DOMAIN", 32, false },
+    [XSR_HVMCTX_VIRIDIAN_DOMAIN] = { "VIRIDIAN_DOMAIN", 32, false, true },
     [XSR_HVMCTX_CPU_XSAVE] = { "CPU_XSAVE", 0, true },
-    [XSR_HVMCTX_VIRIDIAN_VCPU] = { "VIRIDIAN_VCPU", 216, true },
-    [XSR_HVMCTX_VMCE_VCPU] = { "VMCE_VCPU", 32, true },
+    [XSR_HVMCTX_VIRIDIAN_VCPU] = { "VIRIDIAN_VCPU", 216, true, true },
+    [XSR_HVMCTX_VMCE_VCPU] = { "VMCE_VCPU", 32, true, true },
     [XSR_HVMCTX_TSC_ADJUST] = { "TSC_ADJUST", 8, true },
     [XSR_HVMCTX_CPU_MSR] = { "CPU_MSR", 0, true },
 };
@@ -187,6 +188,11 @@ const char *xsr_hvmctx_type_name(uint16_t type)
 uint32_t xsr_hvmctx_type_size(uint16_t type)
 {
     return type < NELEM(hvmctx_types) ? hvmctx_types[type].size : 0;
+}
+
+bool xsr_hvmctx_type_zero_extends(uint16_t type)
+{
+    return type < NELEM(hvmctx_types) && hvmctx_types[type].zero_extend;
 }
 
 bool xsr_hvmctx_type_per_vcpu(uint16_t type)

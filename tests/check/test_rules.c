@@ -891,6 +891,74 @@ static void b_hvmctx_trailing(struct sb *s)
     free(b);
 }
 
+/* Rebuild the HVM context with the first entry of type t given len bytes
+ * (its body cut, or zero-extended; added before END if there is none), and a second HEADER after the first if
+ * header_again. */
+static void hvmctx_edit(struct sb *s, uint16_t t, uint32_t len, bool header_again)
+{
+    size_t i = must(sb_find_rec(s, XSR_REC_HVM_CONTEXT, 0));
+    size_t cap = s->items[i].len + 4096, off = 0;
+    uint8_t *b = calloc(1, cap), *zero = calloc(1, 4096);
+    struct xsr_hvmctx_iter it;
+    struct xsr_hvmctx_entry e;
+    struct xsr_error err;
+    bool done = false;
+    assert_non_null(b);
+    assert_non_null(zero);
+    xsr_hvmctx_iter_init(&it, s->items[i].body, s->items[i].len, LE);
+    while (xsr_hvmctx_next(&it, &e, &err) == 1) {
+        const uint8_t *body = e.body;
+        uint32_t n = e.desc.length;
+        if (e.desc.typecode == t && !done) {
+            done = true;
+            if (len > n) {
+                memcpy(zero, e.body, n);
+                body = zero;
+            }
+            n = len;
+        }
+        assert_int_equal(xsr_hvmctx_put(b, cap, &off, e.desc.typecode, e.desc.instance, body, n, LE), 0);
+        if (e.desc.typecode == XSR_HVMCTX_HEADER && header_again) {
+            header_again = false;
+            assert_int_equal(xsr_hvmctx_put(b, cap, &off, XSR_HVMCTX_HEADER, 0, zero, 24, LE), 0);
+        }
+        if (e.desc.typecode == XSR_HVMCTX_END)
+            break;
+    }
+    if (!done) { /* not in the blob: add it, all zero, before END */
+        off -= XSR_HVMCTX_DESC_SIZE;
+        assert_int_equal(xsr_hvmctx_put(b, cap, &off, t, 0, zero, len, LE), 0);
+        assert_int_equal(xsr_hvmctx_put(b, cap, &off, XSR_HVMCTX_END, 0, NULL, 0, LE), 0);
+    }
+    sb_set_body(s, i, b, (uint32_t)off);
+    free(zero);
+    free(b);
+}
+
+static void b_hvmctx_cpu_long(struct sb *s)
+{
+    hvm(s, 3);
+    hvmctx_edit(s, XSR_HVMCTX_CPU, 1040, false);
+}
+
+static void b_hvmctx_pic_short(struct sb *s)
+{
+    hvm(s, 3);
+    hvmctx_edit(s, XSR_HVMCTX_PIC, 0, false);
+}
+
+static void b_hvmctx_xsave_short(struct sb *s)
+{
+    hvm(s, 3);
+    hvmctx_edit(s, XSR_HVMCTX_CPU_XSAVE, 100, false);
+}
+
+static void b_hvmctx_header_again(struct sb *s)
+{
+    hvm(s, 3);
+    hvmctx_edit(s, XSR_HVMCTX_END, 0, true);
+}
+
 static void b_hvmp_length(struct sb *s)
 {
     hvm(s, 3);
@@ -1385,6 +1453,10 @@ static const struct rcase cases[] = {
     C(hvmctx_header, "hvm-context.header", E, E, "magic is 0x12345678"),
     C(hvmctx_unknown, "hvm-context.unknown-type", E, E, "type 25"),
     C(hvmctx_trailing, "hvm-context.trailing", E, W, "8 bytes follow the END entry"),
+    C(hvmctx_cpu_long, "hvm-context.entry-length", E, E, "is 1040 bytes; Xen loads at most 1032"),
+    C(hvmctx_pic_short, "hvm-context.entry-length", E, E, "(PIC, instance 0) is 0 bytes; Xen loads exactly 8"),
+    C(hvmctx_xsave_short, "hvm-context.entry-length", E, E, "(CPU_XSAVE, vCPU 0) is 100 bytes"),
+    C(hvmctx_header_again, "hvm-context.header-repeated", E, E, "a second HEADER"),
     C(hvmp_length, "hvm-params.length", E, E, "count 3"),
     C(hvmp_reserved, "hvm-params.reserved", E, W, "0x00000001"),
     C(hvmp_empty, "hvm-params.empty", W, W, "count is 0"),
