@@ -66,7 +66,7 @@ struct xsr_extract_opts {
      * byte.  Runs of pages are then read from it in large aligned blocks
      * (with a writer thread when a second CPU is free) instead of page by
      * page from the stream; all-zero pages are then copied too instead of
-     * being left as holes. */
+     * being left as holes.  Ignored when `in` decompresses the file. */
     const char *in_path;
 };
 

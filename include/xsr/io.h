@@ -64,9 +64,17 @@ struct xsr_chan *xsr_chan_mmap_reader(const char *path, struct xsr_error *err);
  * XSR_OPEN_NO_MMAP; anything else (pipe, device) is read through its fd, and
  * so is a regular file that cannot be mapped (mmap fails, e.g. ENODEV on
  * procfs/sysfs) or has size 0 (empty, or a pseudo file of unknown size).
+ * Input compressed with zstd, gzip or xz (recognised by its magic bytes, not
+ * its name; also on a pipe) is decompressed as it is read, unless
+ * XSR_OPEN_NO_DECOMPRESS: the channel then yields the decompressed bytes, has
+ * no views and no size, and a failure of the compressed data is an
+ * XSR_EFORMAT error naming the compressed and decompressed offsets.
  */
 #define XSR_OPEN_NO_MMAP 0x1u
+#define XSR_OPEN_NO_DECOMPRESS 0x2u
 struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr_error *err);
+/* The compression a channel reads through ("zstd", "gzip", "xz"), or NULL. */
+const char *xsr_chan_compression(const struct xsr_chan *ch);
 /* Open path for writing (create/truncate, mode 0644); "-" is stdout. */
 struct xsr_chan *xsr_chan_open_write(const char *path, struct xsr_error *err);
 

@@ -317,7 +317,8 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
         return xsr_error_set(err, XSR_ENOMEM, "out of memory");
     x->fd = out_fd;
     x->in_fd = -1;
-    if (o->in_path) {
+    /* offsets of a decompressed channel are not offsets in the file */
+    if (o->in_path && !xsr_chan_compression(in)) {
         struct stat st;
         x->in_fd = open(o->in_path, O_RDONLY | O_CLOEXEC);
         if (x->in_fd >= 0 && (fstat(x->in_fd, &st) != 0 || !S_ISREG(st.st_mode) ||

@@ -158,6 +158,17 @@ ssize_t xsri_chan_writev_some(struct xsr_chan *ch, const struct iovec *iov, int 
     return r;
 }
 
+/* A failed read the channel can explain itself (a decoder: what is wrong with
+ * the compressed data, and where): its code, else 0 (errno tells). */
+static int read_failed(struct xsr_chan *ch, struct xsr_error *err)
+{
+    const char *why = NULL;
+    int code = ch->ops.why ? ch->ops.why(ch->ctx, &why) : 0;
+    if (code >= 0 || !why)
+        return 0;
+    return xsr_error_set(err, code, "%s: %s", ch->name, why);
+}
+
 int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct xsr_error *err)
 {
     if (got)
@@ -176,8 +187,10 @@ int xsr_chan_read(struct xsr_chan *ch, void *buf, size_t n, size_t *got, struct 
             int e = errno;
             if (got)
                 *got = done;
-            int rc = xsr_error_sys(err, e, "reading %zu bytes from %s at offset %#" PRIx64
-                                      " failed", n, ch->name, start + done);
+            int rc = read_failed(ch, err);
+            if (rc == 0)
+                rc = xsr_error_sys(err, e, "reading %zu bytes from %s at offset %#" PRIx64
+                                   " failed", n, ch->name, start + done);
             xsr_error_locate(err, start + done, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
             return rc;
         }
@@ -294,8 +307,12 @@ int xsr_chan_skip(struct xsr_chan *ch, uint64_t n, struct xsr_error *err)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return xsr_error_sys(err, errno, "reading %s at offset %#" PRIx64 " failed",
-                                    ch->name, ch->off);
+            int e = errno, rc = read_failed(ch, err);
+            if (rc == 0)
+                rc = xsr_error_sys(err, e, "reading %s at offset %#" PRIx64 " failed", ch->name,
+                                   ch->off);
+            xsr_error_locate(err, ch->off, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
+            return rc;
         }
         if (r == 0)
             return skip_truncated(ch, start, n, done, err);

@@ -11,11 +11,15 @@
 #include <unistd.h>
 
 #include "chan_internal.h"
+#include "codec.h"
 
 struct fd_ctx {
     int fd;
     bool own;
     int64_t start; /* file position when the channel was made (regular files), else -1 */
+    /* bytes read from a pipe to recognise its format, handed out first */
+    uint8_t head[XSRI_CODEC_SNIFF_BYTES];
+    size_t head_pos, head_len;
 };
 
 /* Wait until a non-blocking fd is ready instead of spinning on EAGAIN. */
@@ -28,6 +32,14 @@ static void wait_ready(int fd, short events)
 static ssize_t fd_read(void *ctx, void *buf, size_t n)
 {
     struct fd_ctx *c = ctx;
+    if (c->head_pos < c->head_len) {
+        size_t k = c->head_len - c->head_pos;
+        if (k > n)
+            k = n;
+        memcpy(buf, c->head + c->head_pos, k);
+        c->head_pos += k;
+        return (ssize_t)k;
+    }
     for (;;) {
         ssize_t r = read(c->fd, buf, n);
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -141,6 +153,51 @@ struct xsr_chan *xsr_chan_fd_writer(int fd, bool own, struct xsr_error *err)
     return xsri_chan_fd_new(fd, own, false, name, err);
 }
 
+/*
+ * The first bytes of a reading fd channel, without consuming them: read with
+ * pread from a regular file, else read once into the channel's head buffer
+ * (which fd_read hands out first).  Returns how many bytes were had.
+ */
+static size_t peek_head(struct xsr_chan *ch, uint8_t *b, size_t n)
+{
+    struct fd_ctx *c = ch->ctx;
+    size_t got = 0;
+    if (c->start >= 0) {
+        while (got < n) {
+            ssize_t r = pread(c->fd, b + got, n - got, (off_t)c->start + (off_t)got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        return got;
+    }
+    if (n > sizeof(c->head))
+        n = sizeof(c->head);
+    while (c->head_len < n) {
+        ssize_t r = fd_read(c, c->head + c->head_len, n - c->head_len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break; /* an error shows again on the next read */
+        c->head_len += (size_t)r;
+    }
+    memcpy(b, c->head, c->head_len);
+    return c->head_len;
+}
+
+/* ch itself, or a decompressing channel over it if its bytes are compressed. */
+static struct xsr_chan *maybe_decompress(struct xsr_chan *ch, unsigned flags, struct xsr_error *err)
+{
+    if (flags & XSR_OPEN_NO_DECOMPRESS)
+        return ch;
+    uint8_t head[XSRI_CODEC_SNIFF_BYTES];
+    size_t n = peek_head(ch, head, sizeof(head));
+    const struct xsri_codec *codec = xsri_codec_sniff(head, n);
+    return codec ? xsri_chan_decomp_new(ch, codec, ch->name, err) : ch;
+}
+
 struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_map_fn map,
                                          struct xsr_error *err)
 {
@@ -148,8 +205,10 @@ struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_
         xsr_error_set(err, XSR_EINVAL, "no input path given");
         return NULL;
     }
-    if (strcmp(path, "-") == 0)
-        return xsri_chan_fd_new(STDIN_FILENO, false, true, "standard input", err);
+    if (strcmp(path, "-") == 0) {
+        struct xsr_chan *in = xsri_chan_fd_new(STDIN_FILENO, false, true, "standard input", err);
+        return in ? maybe_decompress(in, flags, err) : NULL;
+    }
     int fd;
     do
         fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -166,6 +225,24 @@ struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_
         return NULL;
     }
     struct xsr_chan *ch;
+    if (!(flags & XSR_OPEN_NO_DECOMPRESS)) {
+        /* a compressed file is read through its descriptor: mapping it
+         * would gain nothing, the decoder copies every byte anyway */
+        uint8_t head[XSRI_CODEC_SNIFF_BYTES];
+        ssize_t n;
+        do
+            n = pread(fd, head, sizeof(head), 0);
+        while (n < 0 && errno == EINTR);
+        const struct xsri_codec *codec = n > 0 ? xsri_codec_sniff(head, (size_t)n) : NULL;
+        if (codec) {
+            ch = xsri_chan_fd_new(fd, true, true, path, err);
+            if (!ch) {
+                close(fd);
+                return NULL;
+            }
+            return xsri_chan_decomp_new(ch, codec, path, err);
+        }
+    }
     /*
      * Size 0 is an empty file or a pseudo file (procfs) whose size is not
      * known: both read correctly through the descriptor.  A mapping can fail
@@ -180,9 +257,11 @@ struct xsr_chan *xsri_chan_open_read_map(const char *path, unsigned flags, xsri_
         }
     }
     ch = xsri_chan_fd_new(fd, true, true, path, err);
-    if (!ch)
+    if (!ch) {
         close(fd);
-    return ch;
+        return NULL;
+    }
+    return maybe_decompress(ch, flags, err);
 }
 
 struct xsr_chan *xsr_chan_open_read(const char *path, unsigned flags, struct xsr_error *err)

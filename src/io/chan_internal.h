@@ -35,6 +35,9 @@ struct xsri_chan_ops {
     int (*seek)(void *ctx, uint64_t n, uint64_t *skipped);
     /* Release ctx: 0, or -1 with errno if closing the underlying object failed. */
     int (*close)(void *ctx);
+    /* After a failed read: an XSR_E* code and a sentence if the channel can
+     * say more than errno (a decoder: corrupt data, where), else 0. */
+    int (*why)(void *ctx, const char **msg);
 };
 
 enum xsri_chan_kind {
@@ -44,6 +47,7 @@ enum xsri_chan_kind {
     XSRI_CHAN_MMAP,
     XSRI_CHAN_CUSTOM,
     XSRI_CHAN_FAULT,
+    XSRI_CHAN_DECOMP,
 };
 
 struct xsr_chan {
@@ -55,6 +59,7 @@ struct xsr_chan {
     uint64_t off;      /* bytes read/skipped or written so far */
     uint8_t *scratch;  /* for skipping by reading; allocated on first use */
     char *name;        /* for messages: a path, "standard input", ... */
+    const char *codec; /* decompressing channels: "zstd", "gzip", "xz" */
 };
 
 /* Allocate a channel; name is copied.  On failure ctx is NOT released. */
@@ -69,6 +74,12 @@ ssize_t xsri_chan_writev_some(struct xsr_chan *ch, const struct iovec *iov, int 
 struct xsr_chan *xsri_chan_fd_new(int fd, bool own, bool readable, const char *name,
                                   struct xsr_error *err);
 struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *err);
+
+/* A channel decompressing inner with codec (struct xsri_codec, codec.h);
+ * takes ownership of inner, also when it fails (inner is then closed). */
+struct xsri_codec;
+struct xsr_chan *xsri_chan_decomp_new(struct xsr_chan *inner, const struct xsri_codec *codec,
+                                      const char *name, struct xsr_error *err);
 
 /* How xsr_chan_open_read maps a regular file (xsri_chan_mmap_fd; fd stays open). */
 typedef struct xsr_chan *(*xsri_map_fn)(int fd, const char *name, struct xsr_error *err);

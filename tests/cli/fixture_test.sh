@@ -2,7 +2,7 @@
 # `xsr dump --json` of the images saved by a real Xen 4.17 host matches the
 # independent per-record listing beside them (offset, layer, type, length,
 # and for PAGE_DATA the count, data pages and pfn range), and `xsr verify`
-# finds them valid.  Skipped (77) without ../shared, zstd or python3.
+# finds them valid, also when reading the .zst directly.  Skipped (77) without ../shared, zstd or python3.
 #   fixture_test.sh NAME      (NAME: pv1-save.xl, pvh1-save.xl)
 set -u
 name=$1
@@ -21,6 +21,13 @@ zstd -dq "$dir/$name.zst" -o "$tmp/image" || exit 1
 
 "$xsr" verify -q "$tmp/image" || { echo "FAIL: xsr verify $name: exit $?"; exit 1; }
 "$xsr" dump --json "$tmp/image" >"$tmp/dump.json" || { echo "FAIL: xsr dump --json $name: exit $?"; exit 1; }
+
+# the .zst as it is kept: read through the compression, the same image
+"$xsr" verify -q "$dir/$name.zst" || { echo "FAIL: xsr verify $name.zst: exit $?"; exit 1; }
+"$xsr" dump --json "$dir/$name.zst" >"$tmp/zst.json" || { echo "FAIL: xsr dump --json $name.zst: exit $?"; exit 1; }
+sed 's|"input":"[^"]*"||' "$tmp/dump.json" >"$tmp/a.json"
+sed 's|"input":"[^"]*"||' "$tmp/zst.json" >"$tmp/b.json"
+cmp -s "$tmp/a.json" "$tmp/b.json" || { echo "FAIL: xsr dump --json of $name.zst differs from the decompressed image's"; exit 1; }
 
 python3 - "$tmp/dump.json" "$dir/$name.records.tsv" <<'PY'
 import json, sys

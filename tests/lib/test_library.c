@@ -84,6 +84,7 @@ static void test_pc_lists_what_libxsr_links(void **state)
     static const struct { const char *pc, *so; } libs[] = {
         {"json-c", "libjson-c.so"}, {"libxxhash", "libxxhash.so"},
         {"gnutls", "libgnutls.so"}, {"libzstd", "libzstd.so"},
+        {"zlib", "libz.so"}, {"liblzma", "liblzma.so"},
     };
     for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
         bool in_pc = strstr(pc, libs[i].pc) != NULL, linked = strstr(needed, libs[i].so) != NULL;
