@@ -51,6 +51,10 @@ struct xsr_gen_opts {
                                 * all pages NOTAB and cr3 0, which frames and
                                 * checks but would not restore */
     uint64_t seed;
+    /* HVM: a PVH guest, as Xen saves one: an HVM stream without the device
+     * model's records (libxl) and without a VGA hole, whose xl domain
+     * configuration says "type": "pvh". */
+    bool pvh;
 };
 /* Type of the optional record written with all_records (body of 12 bytes). */
 #define XSR_GEN_OPTIONAL_REC_TYPE 0x80000042u

@@ -59,6 +59,9 @@ static int check_opts(const struct xsr_gen_opts *o, struct xsr_error *err)
     if (o->checkpoints > XSRI_GEN_CHECKPOINTS_MAX)
         return xsr_error_set(err, XSR_EINVAL, "%u checkpoints: at most %u are supported",
                              o->checkpoints, XSRI_GEN_CHECKPOINTS_MAX);
+    if (o->pvh && o->dom_type != XSR_DOM_X86_HVM)
+        return xsr_error_set(err, XSR_EINVAL, "a PVH guest travels as an HVM stream: set dom_type "
+                             "to XSR_DOM_X86_HVM");
     if (o->verify_pass && o->checkpoints)
         return xsr_error_set(err, XSR_EINVAL,
                              "a VERIFY pass exists only in plain streams, not in a checkpointed one");
@@ -143,7 +146,7 @@ static int layout_hvm(struct xsri_gen *g, struct xsr_error *err)
     uint64_t specials = XSRI_GEN_HVM_SPECIALS;
 
     g->levels = 0;
-    g->vga_hole = g->n >= 0x100;
+    g->vga_hole = !g->o.pvh && g->n >= 0x100; /* PVH emulates no VGA */
     g->ioreq_server = XSRI_GEN_NO_PFN;
     if (g->o.all_records)
         specials += XSRI_GEN_HVM_IOREQ_SERVER_PAGES;
@@ -162,7 +165,9 @@ static int layout_hvm(struct xsri_gen *g, struct xsr_error *err)
 int xsri_gen_setup(struct xsri_gen *g, const struct xsr_gen_opts *opts, struct xsr_error *err)
 {
     memset(g, 0, sizeof(*g));
-    int rc = xsri_opts_load(&g->o, sizeof(g->o), opts, sizeof(g->o), "xsr_gen_opts", err);
+    /* the first layout ended after seed */
+    int rc = xsri_opts_load(&g->o, sizeof(g->o), opts, offsetof(struct xsr_gen_opts, pvh),
+                            "xsr_gen_opts", err);
     if (rc < 0)
         return rc;
     const struct xsr_gen_opts *o = &g->o;

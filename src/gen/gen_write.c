@@ -236,11 +236,11 @@ static int write_end_of_checkpoint(struct gen_out *s, unsigned ckpt)
     return g->pv ? write_pv_vcpus(s, ckpt) : write_hvm_state(s, ckpt);
 }
 
-/* libxl: the device model's records (HVM guests only). */
+/* libxl: the device model's records (HVM guests only; PVH has none). */
 static int write_emulator(struct gen_out *s, unsigned ckpt)
 {
     const struct xsri_gen *g = s->g;
-    if (g->pv)
+    if (g->pv || g->o.pvh)
         return 0;
     size_t n = xsri_gen_emu_xenstore(g, NULL, 0);
     uint8_t *b = reserve(s, n);

@@ -14,8 +14,8 @@ size_t xsri_gen_xl_config(const struct xsri_gen *g, uint8_t *out, size_t cap)
     char json[1024];
     uint64_t u1 = xsri_gen_hash(g->o.seed, 0x75756964, 1);
     uint64_t u2 = xsri_gen_hash(g->o.seed, 0x75756964, 2);
-    const char *type = g->pv ? "pv" : "hvm";
-    const char *kind = g->pv ? (g->width == 8 ? "pv64" : "pv32") : "hvm";
+    const char *type = g->pv ? "pv" : g->o.pvh ? "pvh" : "hvm";
+    const char *kind = g->pv ? (g->width == 8 ? "pv64" : "pv32") : type;
     int n = snprintf(json, sizeof(json),
                      "{\n"
                      "    \"c_info\": {\n"

@@ -374,6 +374,23 @@ test_generate() {
     "$xsr" generate --pages 300 "$tmp/p300" || fail "generate --pages 300"
     v=$("$xsr" verify --json "$tmp/p300" >"$tmp/p300.json" && "$json_check" -p "$tmp/p300.json" summary.pfn_entries)
     [ -n "$v" ] && [ "$v" -ge 300 ] 2>/dev/null || fail "--pages 300 gave $v pfn entries"
+
+    # PVH travels as HVM, as Xen saves it: xl type "pvh", no device model's
+    # records, no VGA hole (every pfn carries data); HVM has both
+    for g in pvh hvm; do
+        expect_rc 0 "generate --guest $g" "$xsr" generate --guest "$g" --wrap xl --size 2M "$tmp/$g.xl"
+        expect_rc 0 "verify generated $g" "$xsr" verify "$tmp/$g.xl"
+        expect_grep "$tmp/out" "x86 HVM" "$g travels as x86 HVM"
+        "$xsr" dump --json "$tmp/$g.xl" >"$tmp/$g.json" || fail "dump --json of $g"
+    done
+    grep -q '"type": "pvh"' "$tmp/pvh.xl" || fail "the PVH image's xl configuration does not say type pvh"
+    grep -q '"type": "hvm"' "$tmp/hvm.xl" || fail "the HVM image's xl configuration does not say type hvm"
+    grep -q 'EMULATOR' "$tmp/pvh.json" && fail "a PVH image carries device model records"
+    grep -q 'EMULATOR_CONTEXT' "$tmp/hvm.json" || fail "an HVM image lacks the device model's records"
+    x=$("$json_check" -p "$tmp/pvh.json" summary.pages_by_type.XTAB)
+    [ "$x" = 0 ] || fail "a PVH image has a VGA hole ($x XTAB pages)"
+    x=$("$json_check" -p "$tmp/hvm.json" summary.pages_by_type.XTAB)
+    [ "$x" = 32 ] || fail "an HVM image lacks its VGA hole ($x XTAB pages, not 32)"
 }
 
 test_demo() {

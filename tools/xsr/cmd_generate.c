@@ -18,7 +18,8 @@ static const char usage[] =
     "\n"
     "  -s, --stream-version N\n"
     "                        libxc stream version 2, 3 (default) or 4\n"
-    "      --guest TYPE      pv (64-bit, default), pv32 or hvm\n"
+    "      --guest TYPE      pv (64-bit, default), pv32, hvm or pvh (an HVM\n"
+    "                        stream without device model, xl type \"pvh\")\n"
     "      --wrap LAYER      outermost layer: xl (default), libxl or libxc\n"
     "      --big-endian      big-endian libxc stream\n"
     "      --pages N         guest memory in 4 KiB pages (default 256)\n"
@@ -73,7 +74,7 @@ int cmd_generate(int argc, char **argv)
     };
     uint64_t version = 3, pages = 0, vcpus = 0, passes = 0, checkpoints = 0, seed = 0, size;
     bool have_pages = false, have_vcpus = false, big_endian = false, all_records = false;
-    bool verify_pass = false;
+    bool verify_pass = false, pvh = false;
     uint32_t dom_type = XSR_DOM_X86_PV;
     unsigned width = 8;
     enum xsr_layer wrap = XSR_LAYER_XL;
@@ -93,13 +94,15 @@ int cmd_generate(int argc, char **argv)
             break;
         case OPT_GUEST:
             if (strcmp(optarg, "pv") == 0) {
-                dom_type = XSR_DOM_X86_PV; width = 8;
+                dom_type = XSR_DOM_X86_PV; width = 8; pvh = false;
             } else if (strcmp(optarg, "pv32") == 0) {
-                dom_type = XSR_DOM_X86_PV; width = 4;
+                dom_type = XSR_DOM_X86_PV; width = 4; pvh = false;
             } else if (strcmp(optarg, "hvm") == 0) {
-                dom_type = XSR_DOM_X86_HVM; width = 8;
+                dom_type = XSR_DOM_X86_HVM; width = 8; pvh = false;
+            } else if (strcmp(optarg, "pvh") == 0) {
+                dom_type = XSR_DOM_X86_HVM; width = 8; pvh = true;
             } else {
-                return cli_usage_error(argv[0], "unknown guest type '%s' (pv, pv32, hvm)", optarg);
+                return cli_usage_error(argv[0], "unknown guest type '%s' (pv, pv32, hvm, pvh)", optarg);
             }
             break;
         case OPT_WRAP:
@@ -167,6 +170,7 @@ int cmd_generate(int argc, char **argv)
     o.verify_pass = verify_pass;
     o.all_records = all_records;
     o.seed = seed;
+    o.pvh = pvh;
 
     of = cli_open_outfile(argv[0], path);
     if (!of)
