@@ -522,6 +522,8 @@ static char *svg_attr(xmlDocPtr doc, const char *xpath)
 }
 
 #define CELLS "//*[local-name()='g'][@id='cells']/*[local-name()='rect']"
+#define BREAKS "//*[local-name()='g'][@id='breaks']/*[local-name()='g'][@class='break']"
+#define LABELS "//*[local-name()='g'][@id='labels']/*[local-name()='text']"
 
 static xmlDocPtr map_of(const uint8_t *s, size_t len, unsigned max_cells, struct xsr_map_result *r,
                         const char *save_as)
@@ -597,27 +599,99 @@ static void test_map_exact(void **state)
     xmlFreeDoc(doc);
     free(s);
 
-    /* a 64 GiB guest: bounded cells, runs of 1024 frames */
+    /* a 64 GiB pfn space with two frames in it: the absent run between them
+     * is a break with its range, not 16 million grey frames */
     m = ms_begin(XSR_DOM_X86_HVM, XSR_LITTLE_ENDIAN);
     const uint64_t big[] = { W(NOTAB, 0), W(XTAB, (16ull << 20) - 1) };
     ms_pages(m, 2, big, f);
     s = ms_end(m, &len);
     doc = map_of(s, len, 0, &r, tmp_path("big.svg"));
     assert_int_equal(r.frames, 16ull << 20);
-    assert_int_equal(r.frames_per_cell, 1024);
-    assert_int_equal(r.cells, XSR_MAP_CELLS_DEFAULT);
-    assert_int_equal(svg_count(doc, CELLS), XSR_MAP_CELLS_DEFAULT);
-    assert_int_equal(svg_count(doc, CELLS "[@data-class='absent']"), XSR_MAP_CELLS_DEFAULT - 2);
-    assert_int_equal(svg_count(doc, CELLS "[@data-pfn='0x0'][@data-class='normal'][@data-frames='1024']"), 1);
-    assert_int_equal(svg_count(doc, CELLS "[@data-pfn='0xfffc00'][@data-class='xtab']"), 1);
-    char *fpc = svg_attr(doc, "//*[@id='summary']/@data-frames-per-cell");
-    assert_string_equal(fpc, "1024");
-    free(fpc);
+    assert_int_equal(r.frames_per_cell, 1);
+    assert_int_equal(r.cells, 1);
+    assert_int_equal(r.by_class[XSR_MAP_ABSENT], (16ull << 20) - 2);
+    assert_int_equal(svg_count(doc, CELLS), 1);
+    assert_int_equal(svg_count(doc, CELLS "[@data-pfn='0x0'][@data-class='normal']"), 1);
+    assert_int_equal(svg_count(doc, BREAKS), 1);
+    assert_int_equal(svg_count(doc, BREAKS "[@data-first='0x1'][@data-last='0xffffff']"), 1);
+    char *bt = svg_attr(doc, BREAKS "/*[local-name()='text']");
+    assert_string_equal(bt, "pfn 0x1-0xffffff not drawn: 64.0 GiB, XTAB or never sent (no memory)");
+    free(bt);
+    char *heading = svg_attr(doc, "//*[@id='heading']");
+    assert_string_equal(heading, "test <map> & more: 4 KiB of memory (1 frames)");
+    free(heading);
     struct stat sb;
     assert_int_equal(stat(tmp_path("big.svg"), &sb), 0);
-    assert_true(sb.st_size < 4 * 1024 * 1024);
+    assert_true(sb.st_size < 64 * 1024);
     xmlFreeDoc(doc);
     free(s);
+}
+
+/* A PVH-like layout: RAM, a hole of XTAB frames up to a few pages below
+ * 4 GiB, then special pages: two segments with a labelled break between
+ * them, rows labelled with their first pfn, zero pages pale, the populated
+ * size in the heading. */
+static void test_map_breaks(void **state)
+{
+    (void)state;
+    struct ms *m = ms_begin(XSR_DOM_X86_HVM, XSR_LITTLE_ENDIAN);
+    const uint64_t hole_end = 0xfeff8, ram = 0x2000;
+    uint64_t *w = malloc(XSR_PAGE_BATCH_MAX * sizeof(*w));
+    uint8_t *fill = malloc(XSR_PAGE_BATCH_MAX);
+    assert_non_null(w);
+    assert_non_null(fill);
+    /* RAM: pages 0..ram-1, the first half all zero */
+    for (uint64_t base = 0; base < ram; base += XSR_PAGE_BATCH_MAX) {
+        for (unsigned i = 0; i < XSR_PAGE_BATCH_MAX; i++) {
+            w[i] = W(NOTAB, base + i);
+            fill[i] = base + i < ram / 2 ? 0 : 7;
+        }
+        ms_pages(m, XSR_PAGE_BATCH_MAX, w, fill);
+    }
+    for (uint64_t base = ram; base < hole_end; base += XSR_PAGE_BATCH_MAX) {
+        unsigned n = hole_end - base < XSR_PAGE_BATCH_MAX ? (unsigned)(hole_end - base) : XSR_PAGE_BATCH_MAX;
+        for (unsigned i = 0; i < n; i++)
+            w[i] = W(XTAB, base + i);
+        ms_pages(m, n, w, NULL);
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        w[i] = W(NOTAB, hole_end + i);
+        fill[i] = 3;
+    }
+    ms_pages(m, 8, w, fill);
+    size_t len;
+    uint8_t *s = ms_end(m, &len);
+    struct xsr_map_result r;
+    xmlDocPtr doc = map_of(s, len, 0, &r, tmp_path("pvh.svg"));
+    assert_int_equal(r.frames, hole_end + 8);
+    assert_int_equal(r.frames_per_cell, 1);
+    assert_int_equal(r.cells, ram + 8);
+    assert_int_equal(svg_count(doc, BREAKS), 1);
+    assert_int_equal(svg_count(doc, BREAKS "[@data-first='0x2000'][@data-last='0xfeff7']"), 1);
+    char *bt = svg_attr(doc, BREAKS "/*[local-name()='text']");
+    assert_string_equal(bt, "pfn 0x2000-0xfeff7 not drawn: 4.0 GiB, all XTAB (no memory)");
+    free(bt);
+    /* every row of 128 cells labelled (8-pixel rows: every other one), the
+     * special pages' row too */
+    assert_int_equal(svg_count(doc, LABELS), ram / 128 / 2 + 1);
+    assert_int_equal(svg_count(doc, LABELS "[text()='0x0']"), 1);
+    assert_int_equal(svg_count(doc, LABELS "[text()='0x100']"), 1);
+    assert_int_equal(svg_count(doc, LABELS "[text()='0xfeff8']"), 1);
+    assert_int_equal(svg_count(doc, "//*[@id='axis'][text()='pfn']"), 1);
+    /* the first half of RAM is zero: pale cells; the rest is not */
+    assert_int_equal(svg_count(doc, CELLS "[@data-zero='1']"), ram / 2);
+    assert_int_equal(svg_count(doc, CELLS "[@data-pfn='0x0'][@data-zero='1']"), 1);
+    assert_int_equal(svg_count(doc, CELLS "[@data-pfn='0x1000'][@data-zero]"), 0);
+    char *zf = svg_attr(doc, "//*[@id='zero']/@data-frames");
+    assert_string_equal(zf, "4096");
+    free(zf);
+    char *heading = svg_attr(doc, "//*[@id='heading']");
+    assert_string_equal(heading, "test <map> & more: 32.0 MiB of memory (8200 frames)");
+    free(heading);
+    xmlFreeDoc(doc);
+    free(s);
+    free(w);
+    free(fill);
 }
 
 static int setup(void **state)
@@ -729,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_diff_xalloc_is_zero),
         cmocka_unit_test(test_state_alloc_failure),
         cmocka_unit_test(test_map_exact),
+        cmocka_unit_test(test_map_breaks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
