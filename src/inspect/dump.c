@@ -20,6 +20,7 @@
 #include "dump_internal.h"
 #include "dump_report.h"
 #include "util/opts.h"
+#include "dump_runs.h"
 
 #define DUMP_JSON_VERSION 1
 #define TEXT_FIELD_INDENT 4
@@ -30,6 +31,7 @@ struct dump {
     struct xsri_emit *em;
     struct xsri_findings pending;
     struct xsri_dump_state st;
+    struct xsri_page_run run; /* text: PAGE_DATA records folded into one item */
     bool first_item;
     bool oom;              /* an item could not be written whole */
 };
@@ -108,7 +110,7 @@ static void fields(struct dump *d, const struct xsr_event *ev)
     struct xsri_emit *e = d->em;
 
     switch (ev->kind) {
-    case XSR_EV_XL_HEADER: xsri_dump_xl_header(e, ev); break;
+    case XSR_EV_XL_HEADER: xsri_dump_xl_header(e, &d->st, ev); break;
     case XSR_EV_LIBXL_HEADER: xsri_dump_libxl_header(e, ev); break;
     case XSR_EV_LIBXL_RECORD: xsri_dump_libxl_record(e, ev); break;
     case XSR_EV_IMAGE_HEADER: xsri_dump_image_header(e, ev); break;
@@ -189,6 +191,13 @@ static void text_item(struct dump *d, const struct xsr_event *ev)
 {
     if (d->opts->summary_only)
         return;
+    if (!d->opts->pages && ev->kind == XSR_EV_RECORD && ev->u.rec.type == XSR_REC_PAGE_DATA &&
+        d->pending.n == 0) {
+        if (xsri_page_run_add(&d->run, ev))
+            return;
+    } else {
+        xsri_page_run_end(&d->run, d->out);
+    }
     text_item_header(d->out, ev);
     xsri_emit_obj_begin(d->em, NULL, XSRI_FLAT);
     fields(d, ev);
@@ -219,6 +228,7 @@ static void json_end(struct dump *d, const struct xsr_check_summary *s)
 
 static void text_end(struct dump *d, const struct xsr_check_summary *s)
 {
+    xsri_page_run_end(&d->run, d->out);
     if (!d->opts->summary_only) {
         if (d->pending.n)
             fputs("end of stream\n", d->out);

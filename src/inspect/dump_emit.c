@@ -583,6 +583,41 @@ void xsri_emit_null(struct xsri_emit *e, const char *key)
         t_scalar(e, key, "-", false);
 }
 
+void xsri_emit_json_value(struct xsri_emit *e, const char *key, struct json_object *v)
+{
+    const struct frame *f;
+
+    if (skip(e))
+        return;
+    if (e->json) {
+        j_add(e, key, json_object_get(v), v == NULL);
+        return;
+    }
+    f = top(e);
+    if (!v || !f || f->kind != FRAME_OBJ || f->in_line ||
+        (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array))) {
+        const char *txt = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        t_scalar(e, key, txt ? txt : "-", false);
+        return;
+    }
+    const char *txt = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!txt) {
+        e->failed = true;
+        return;
+    }
+    t_indent(e, f->indent);
+    fprintf(e->out, "%s:\n", key ? key : "");
+    while (*txt) {
+        size_t n = strcspn(txt, "\n");
+        t_indent(e, f->indent + TEXT_INDENT_STEP);
+        fwrite(txt, 1, n, e->out);
+        fputc('\n', e->out);
+        txt += n + (txt[n] == '\n');
+    }
+    top(e)->items++;
+}
+
 void xsri_emit_json_splice(struct xsri_emit *e, const char *key)
 {
     if (e->json && !skip(e))

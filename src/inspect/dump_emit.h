@@ -51,6 +51,10 @@ void xsri_emit_str(struct xsri_emit *e, const char *key, const char *s); /* NULL
 void xsri_emit_strn(struct xsri_emit *e, const char *key, const char *s, size_t n);
 void xsri_emit_bool(struct xsri_emit *e, const char *key, bool v);
 void xsri_emit_null(struct xsri_emit *e, const char *key);
+/* A JSON value as it is (v keeps the caller's reference): in JSON, the value
+ * itself; in text, pretty-printed JSON lines under "key:" (a block object's
+ * field) or compact JSON on the line (elsewhere). */
+void xsri_emit_json_value(struct xsri_emit *e, const char *key, struct json_object *v);
 
 /*
  * JSON only: key gets a placeholder that the writer of the finished object

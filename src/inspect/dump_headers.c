@@ -10,10 +10,7 @@
 #include <xsr/wire.h>
 
 #include "dump_internal.h"
-
-/* The xl config is bounded by the walker's record limit; parsing larger
- * configs just to show a name is not worth it. */
-#define XL_CONFIG_PARSE_MAX (1u << 20)
+#include "xl_config.h"
 
 static const char *order_name(enum xsr_byte_order o)
 {
@@ -39,35 +36,13 @@ static void flag_names(struct xsri_emit *e, const char *key, uint32_t flags, con
     xsri_emit_list_end(e);
 }
 
-/* c_info.name of a libxl JSON domain config, or NULL. */
-static char *config_domain_name(const uint8_t *cfg, uint32_t len)
-{
-    struct json_tokener *tok;
-    struct json_object *root, *c_info, *name;
-    char *result = NULL;
-
-    if (len == 0 || len > XL_CONFIG_PARSE_MAX)
-        return NULL;
-    if (cfg[len - 1] == '\0')
-        len--; /* xl counts the terminating NUL */
-    tok = json_tokener_new();
-    if (!tok)
-        return NULL;
-    root = json_tokener_parse_ex(tok, (const char *)cfg, (int)len);
-    if (root && json_object_object_get_ex(root, "c_info", &c_info) &&
-        json_object_object_get_ex(c_info, "name", &name) && json_object_is_type(name, json_type_string))
-        result = strdup(json_object_get_string(name));
-    json_object_put(root);
-    json_tokener_free(tok);
-    return result;
-}
-
-void xsri_dump_xl_header(struct xsri_emit *e, const struct xsr_event *ev)
+void xsri_dump_xl_header(struct xsri_emit *e, struct xsri_dump_state *s, const struct xsr_event *ev)
 {
     static const char *const mandatory[32] = { "JSON", "STREAMv2" };
     static const char *const none[32] = { NULL };
     const struct xsr_xl_hdr *h = &ev->u.xl.hdr;
     const uint8_t *opt = ev->u.xl.optional_data;
+    struct xsri_xl_config c;
 
     xsri_emit_str(e, "byte_order", order_name(h->order));
     xsri_emit_xnum(e, "mandatory_flags", h->mandatory_flags);
@@ -75,20 +50,33 @@ void xsri_dump_xl_header(struct xsri_emit *e, const struct xsr_event *ev)
     xsri_emit_xnum(e, "optional_flags", h->optional_flags);
     flag_names(e, "optional_flag_names", h->optional_flags, none);
     xsri_emit_uint(e, "optional_data_len", h->optional_data_len);
+    s->cfg_type[0] = '\0';
     if (opt && h->optional_data_len >= 4) {
-        uint32_t cfg_len = xsr_ld32(opt, h->order);
-        bool whole = cfg_len <= h->optional_data_len - 4;
-        char *name;
+        bool whole = xsri_xl_config_get(h, opt, &c);
+        struct json_object *cfg = whole ? xsri_xl_config_parse(&c) : NULL;
+        const char *type = cfg ? xsri_json_str_at(cfg, "c_info.type") : NULL;
 
-        xsri_emit_uint(e, "config_length", cfg_len);
+        xsri_emit_uint(e, "config_length", xsr_ld32(opt, h->order));
         xsri_emit_str(e, "config_format", (h->mandatory_flags & XSR_XL_FLAG_JSON) ? "json" : "text");
-        name = whole && (h->mandatory_flags & XSR_XL_FLAG_JSON) ? config_domain_name(opt + 4, cfg_len) : NULL;
-        xsri_emit_str(e, "domain_name", name);
-        free(name);
+        xsri_emit_str(e, "domain_name", cfg ? xsri_json_str_at(cfg, "c_info.name") : NULL);
+        xsri_emit_str(e, "guest_type", type);
+        if (type && strlen(type) < sizeof(s->cfg_type))
+            strcpy(s->cfg_type, type);
+        /* the configuration itself: JSON as a value, text (or JSON that
+         * does not parse) as a string, null if its length is wrong */
+        if (cfg)
+            xsri_emit_json_value(e, "config", cfg);
+        else if (whole)
+            xsri_emit_strn(e, "config", c.text, c.len);
+        else
+            xsri_emit_null(e, "config");
+        json_object_put(cfg);
     } else {
         xsri_emit_null(e, "config_length");
         xsri_emit_null(e, "config_format");
         xsri_emit_null(e, "domain_name");
+        xsri_emit_null(e, "guest_type");
+        xsri_emit_null(e, "config");
     }
 }
 
@@ -215,6 +203,8 @@ void xsri_dump_domain_header(struct xsri_emit *e, struct xsri_dump_state *s, con
 
     xsri_emit_uint(e, "type", h->type);
     xsri_emit_str(e, "type_name", xsr_dom_type_name(h->type));
+    /* the guest as a person knows it: a PVH guest travels as x86 HVM */
+    xsri_emit_str(e, "guest", xsri_guest_type(h->type, s->cfg_type[0] ? s->cfg_type : NULL));
     xsri_emit_uint(e, "page_shift", h->page_shift);
     xsri_emit_xnum(e, "reserved", h->reserved);
     xsri_emit_uint(e, "xen_major", h->xen_major);

@@ -23,10 +23,11 @@ struct xsri_dump_state {
     bool pages;           /* list every pfn of PAGE_DATA */
     uint32_t dom_type;    /* from the domain header, 0 before */
     unsigned guest_width; /* from X86_PV_INFO, 0 before */
+    char cfg_type[8];     /* c_info.type of the xl configuration ("pvh"), "" if none */
 };
 
 /* Decoded fields of one walker event, into the current object. */
-void xsri_dump_xl_header(struct xsri_emit *e, const struct xsr_event *ev);
+void xsri_dump_xl_header(struct xsri_emit *e, struct xsri_dump_state *s, const struct xsr_event *ev);
 void xsri_dump_libxl_header(struct xsri_emit *e, const struct xsr_event *ev);
 void xsri_dump_libxl_record(struct xsri_emit *e, const struct xsr_event *ev);
 void xsri_dump_image_header(struct xsri_emit *e, const struct xsr_event *ev);

@@ -6,6 +6,7 @@
 
 #include <xsr/wire.h>
 
+#include "analyze_scan.h"
 #include "dump_internal.h"
 
 static void malformed(struct xsri_emit *e, const struct xsr_error *err)
@@ -206,13 +207,32 @@ static void vcpu_basic(struct xsri_emit *e, const struct xsri_dump_state *s, con
         malformed(e, &err);
         return;
     }
+    /* every register of cpu_user_regs, the control registers, then the
+     * rest of the context that names frames or stacks */
+    static const struct { const char *name; unsigned gr; bool wide_only; } gregs[] = {
+        { "rax", XSRI_RAX, false }, { "rbx", XSRI_RBX, false }, { "rcx", XSRI_RCX, false },
+        { "rdx", XSRI_RDX, false }, { "rsi", XSRI_RSI, false }, { "rdi", XSRI_RDI, false },
+        { "rbp", XSRI_RBP, false }, { "rsp", XSRI_RSP, false },
+        { "r8", XSRI_R8, true }, { "r9", XSRI_R9, true }, { "r10", XSRI_R10, true },
+        { "r11", XSRI_R11, true }, { "r12", XSRI_R12, true }, { "r13", XSRI_R13, true },
+        { "r14", XSRI_R14, true }, { "r15", XSRI_R15, true },
+        { "rip", XSRI_RIP, false }, { "rflags", XSRI_EFLAGS, false },
+        { "cs", XSRI_CS, false }, { "ss", XSRI_SS, false }, { "ds", XSRI_DS, false },
+        { "es", XSRI_ES, false }, { "fs", XSRI_FS, false }, { "gs", XSRI_GS, false },
+    };
+    static const char *const crs[5] = { "cr0", "cr1", "cr2", "cr3", "cr4" };
+    struct xsri_vcpu_regs all;
+    if (xsri_pv_regs(v->ctx, v->ctx_len, width, o, &all, &err) < 0) {
+        malformed(e, &err);
+        return;
+    }
     xsri_emit_obj_begin(e, "regs", XSRI_BLOCK);
+    for (size_t i = 0; i < sizeof(gregs) / sizeof(gregs[0]); i++)
+        if (width == 8 || !gregs[i].wide_only)
+            xsri_emit_hex64(e, gregs[i].name, all.gr[gregs[i].gr]);
+    for (unsigned i = 0; i < 5; i++)
+        xsri_emit_hex64(e, crs[i], all.cr[i]);
     xsri_emit_hex64(e, "flags", regs.flags);
-    xsri_emit_hex64(e, "rip", regs.rip);
-    xsri_emit_hex64(e, "rsp", regs.rsp);
-    xsri_emit_hex64(e, "rflags", regs.rflags);
-    xsri_emit_hex64(e, "rdx", regs.rdx);
-    xsri_emit_hex64(e, "cr3", regs.cr3);
     xsri_emit_hex64(e, "kernel_ss", regs.kernel_ss);
     xsri_emit_hex64(e, "kernel_sp", regs.kernel_sp);
     xsri_emit_hex64(e, "gdt_ents", regs.gdt_ents);

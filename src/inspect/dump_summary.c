@@ -53,6 +53,19 @@ static const char *order_name(enum xsr_byte_order o)
     return o == XSR_BIG_ENDIAN ? "big-endian" : "little-endian";
 }
 
+/* Text: "N (M MiB)" for a count whose size in bytes is size. */
+static void emit_mib(struct xsri_emit *e, const char *key, uint64_t n, uint64_t size)
+{
+    char buf[64];
+    double mib = (double)size / (1024.0 * 1024.0);
+
+    if (size % (1024 * 1024) == 0)
+        snprintf(buf, sizeof(buf), "%" PRIu64 " (%" PRIu64 " MiB)", n, size / (1024 * 1024));
+    else
+        snprintf(buf, sizeof(buf), "%" PRIu64 " (%.1f MiB)", n, mib);
+    xsri_emit_str(e, key, buf);
+}
+
 void xsri_dump_summary(struct xsri_emit *e, const char *key, const struct xsr_check_summary *s)
 {
     bool json = xsri_emit_is_json(e);
@@ -64,8 +77,11 @@ void xsri_dump_summary(struct xsri_emit *e, const char *key, const struct xsr_ch
     xsri_emit_str(e, "byte_order", order_name(s->order));
     xsri_emit_uint(e, "dom_type", s->dom_type);
     xsri_emit_str(e, "guest_type", s->dom_type ? xsr_dom_type_name(s->dom_type) : NULL);
-    xsri_emit_uint(e, "guest_width", s->guest_width);
-    xsri_emit_uint(e, "pt_levels", s->pt_levels);
+    /* JSON: always present (0: unknown or not PV); text: only when known */
+    if (json || s->guest_width)
+        xsri_emit_uint(e, "guest_width", s->guest_width);
+    if (json || s->pt_levels)
+        xsri_emit_uint(e, "pt_levels", s->pt_levels);
     xsri_emit_uint(e, "xen_major", s->xen_major);
     xsri_emit_uint(e, "xen_minor", s->xen_minor);
     xsri_emit_uint(e, "vcpus", s->vcpus);
@@ -73,7 +89,10 @@ void xsri_dump_summary(struct xsri_emit *e, const char *key, const struct xsr_ch
     xsri_emit_uint(e, "libxl_records", s->libxl_records);
     xsri_emit_uint(e, "page_records", s->page_records);
     xsri_emit_uint(e, "pfn_entries", s->pfn_entries);
-    xsri_emit_uint(e, "data_pages", s->data_pages);
+    if (json)
+        xsri_emit_uint(e, "data_pages", s->data_pages);
+    else
+        emit_mib(e, "data_pages", s->data_pages, s->data_pages * XSR_PAGE_SIZE);
     /* JSON: every key always present; text: only what occurred. */
     xsri_emit_obj_begin(e, "pages_by_type", XSRI_INLINE);
     for (unsigned t = 0; t < 16; t++)
@@ -83,7 +102,10 @@ void xsri_dump_summary(struct xsri_emit *e, const char *key, const struct xsr_ch
         xsri_emit_uint(e, "INVALID", invalid);
     xsri_emit_obj_end(e);
     xsri_emit_uint(e, "checkpoints", s->checkpoints);
-    xsri_emit_uint(e, "bytes", s->bytes);
+    if (json)
+        xsri_emit_uint(e, "bytes", s->bytes);
+    else
+        emit_mib(e, "bytes", s->bytes, s->bytes);
     xsri_emit_obj_begin(e, "bytes_by_record_type", XSRI_INLINE);
     for (uint32_t t = 0; t < XSR_REC_TYPE_COUNT; t++)
         if (json || s->bytes_by_type[t])

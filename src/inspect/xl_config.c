@@ -29,6 +29,8 @@ struct json_object *xsri_xl_config_parse(const struct xsri_xl_config *c)
     struct json_tokener *tok = json_tokener_new();
     if (!tok)
         return NULL;
+    /* strings are shown and compared as they are: valid UTF-8 only */
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *root = json_tokener_parse_ex(tok, c->text, (int)c->len);
     /* the whole text must be one value (white space may follow) */
     size_t end = root ? json_tokener_get_parse_end(tok) : 0;

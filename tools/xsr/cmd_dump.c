@@ -9,7 +9,8 @@
 #include "commands.h"
 
 static const char usage[] =
-    "Usage: xsr dump [-f auto|xl|libxl|libxc] [--json] [--pages] [--lenient] FILE|-\n"
+    "Usage: xsr dump [-f auto|xl|libxl|libxc] [--json] [--pages] [--summary] [--lenient]\n"
+    "                FILE|-\n"
     "\n"
     "Print every header and record of a save image with its offset, layer,\n"
     "index, type and decoded fields, the checker's findings after the record\n"
@@ -17,7 +18,8 @@ static const char usage[] =
     "\n"
     "  -f, --format FMT  outermost layer: auto (default), xl, libxl, libxc\n"
     "      --json        print one JSON document (see doc/json.md)\n"
-    "      --pages       list every pfn of every PAGE_DATA record\n"
+    "      --pages       show every PAGE_DATA record (text folds runs of them)\n"
+    "                    with every pfn\n"
     "      --summary     print only the summary and the verdict\n"
     "      --lenient     check in lenient mode\n"
     "  -h, --help        show this help\n"
