@@ -9,25 +9,7 @@ xsr=${XSR_CLI:?XSR_CLI is not set}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xsr-migrate.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 . "$XSR_SRCDIR/tests/common/expect.sh"
-
-new_guest() { # NAME [TYPE]
-    "$xsr" sim create --type "${2:-pv}" --memory 16M --seed 7 "$tmp/$1" >/dev/null ||
-        fail "sim create $1"
-}
-
-# exactly_once WHAT: either the source runs on (and nothing is received), or
-# the receiver has the guest (and the source is gone)
-exactly_once() {
-    if [ -e "$tmp/out.sim" ]; then
-        [ -e "$tmp/src.sim" ] && fail "$1: the guest exists twice"
-    else
-        [ -e "$tmp/src.sim" ] || fail "$1: the guest is lost"
-        "$xsr" sim show "$tmp/src.sim" | grep -q '^state *running' ||
-            fail "$1: the source's guest does not run again"
-    fi
-    [ -e "$tmp/out.sim--incoming" ] && fail "$1: the receiver left out.sim--incoming"
-    return 0
-}
+. "$XSR_SRCDIR/tests/migrate/common.sh"
 
 # 1. over a pipe, not live: the receiver's domain equals the source's
 new_guest src.sim
@@ -42,18 +24,11 @@ rm -f "$tmp/out.sim" "$tmp/ref.sim"
 # 2. live over loopback TCP, with a workload, HVM and PV-32 too
 for type in pv hvm pv32; do
     new_guest src.sim $type
-    "$xsr" migrate-receive -q --listen 127.0.0.1:0 "$tmp/out.sim" 2>"$tmp/rx.err" &
-    rx=$!
-    port=
-    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/rx.err")
-        [ -n "$port" ] && break
-        sleep 0.2
-    done
-    [ -n "$port" ] || fail "$type: the receiver did not say where it listens"
+    start_receiver "$tmp/rx.err" -- -q --listen 127.0.0.1:0 "$tmp/out.sim" ||
+        { rm -f "$tmp/src.sim"; continue; }
     expect_rc 0 "live migrate --to ($type)" "$xsr" migrate -q --to "127.0.0.1:$port" \
         --workload hot:10,rate=5K "$tmp/src.sim"
-    wait $rx || fail "$type: migrate-receive failed: $(cat "$tmp/rx.err")"
+    wait_receiver 0 "live $type"
     exactly_once "live $type"
     [ -e "$tmp/out.sim" ] || fail "$type: nothing received"
     rm -f "$tmp/out.sim" "$tmp/src.sim"
