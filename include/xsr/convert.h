@@ -10,7 +10,6 @@
  * - Between libxc stream versions 2, 3 and 4, inside any libxl/xl wrapping
  *   and for checkpointed streams (DOMAIN_CONTEXT folding and splitting).
  * - A generator of legacy streams, for tests, fuzzing seeds and benchmarks.
- * - An output file that only appears under its name once complete.
  *
  * Conversions stream: memory is bounded by one page batch (plus, for the
  * cases that need it, the per-vCPU tail, a device-model record and the Remus
@@ -201,38 +200,6 @@ struct xsr_convert_info {
  */
 int xsr_convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_convert_opts *o,
                         struct xsr_convert_info *info, struct xsr_error *err);
-
-/* ------------------------------------------- DOMAIN_CONTEXT contents */
-
-/* The v3 records a v9 DOMAIN_CONTEXT blob stands for. */
-struct xsr_domctx_parts {
-    uint16_t xen_major, xen_minor; /* of the HEADER entry */
-    bool has_shinfo;
-    uint32_t shinfo_flags;         /* XSR_DOMCTX_SHINFO_32BIT or 0 */
-    const uint8_t *shinfo;         /* shinfo_size bytes */
-    uint32_t shinfo_size;          /* <= XSR_DOMCTX_SHINFO_MAX */
-    bool has_tsc;
-    struct xsr_tsc_info tsc;       /* reserved ignored */
-};
-#define XSR_SHINFO_SIZE_64 3136u   /* sizeof(shared_info), 64-bit guest */
-#define XSR_SHINFO_SIZE_32 2344u   /* compat shared_info, 32-bit guest */
-
-/*
- * Encode a blob (HEADER, SHARED_INFO, TSC_INFO, END) into dst (cap bytes);
- * *len gets the size.  dst NULL: size only.  XSR_ELIMIT if it does not fit.
- */
-int xsr_domctx_build(const struct xsr_domctx_parts *p, enum xsr_byte_order o, uint8_t *dst,
-                     size_t cap, size_t *len, struct xsr_error *err);
-/*
- * Decode a blob into parts (pointers into blob).  Checks the v9 rules:
- * HEADER first (magic, version 1), known typecodes, instance 0, at most one
- * of each entry, exact sizes, zero padding, END last with nothing after it.
- */
-int xsr_domctx_split(const uint8_t *blob, size_t len, enum xsr_byte_order o,
-                     struct xsr_domctx_parts *p, struct xsr_error *err);
-
-/* --------------------------------------------------- atomic output file */
-
 
 #ifdef __cplusplus
 }

@@ -80,7 +80,9 @@ bool xsr_all_zero(const uint8_t *p, size_t n);
 #define XSR_PV_VCPU_CTX_SIZE_32 2800u    /* vcpu_guest_context, 32-bit guest */
 #define XSR_PV_VCPU_EXT_MAX 128u         /* X86_PV_VCPU_EXTENDED context max */
 #define XSR_SHARED_INFO_SIZE 4096u
-#define XSR_DOMCTX_SHINFO_MAX 3136u      /* native x86_64 shared_info */
+#define XSR_SHINFO_SIZE_64 3136u         /* sizeof(shared_info), 64-bit guest */
+#define XSR_SHINFO_SIZE_32 2344u         /* compat shared_info, 32-bit guest */
+#define XSR_DOMCTX_SHINFO_MAX XSR_SHINFO_SIZE_64 /* the larger of the two */
 
 /* Bytes of padding after a body of len bytes, and the padded size. */
 static inline uint32_t xsr_rec_pad(uint32_t len) { return (uint32_t)(-len & (XSR_REC_ALIGN - 1)); }

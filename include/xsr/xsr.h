@@ -5,6 +5,7 @@
 
 #include <xsr/error.h>
 #include <xsr/wire.h>
+#include <xsr/domctx.h>
 #include <xsr/io.h>
 #include <xsr/stream.h>
 #include <xsr/check.h>

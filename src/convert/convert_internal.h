@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <xsr/convert.h>
+#include <xsr/domctx.h>
 #include <xsr/error.h>
 #include <xsr/wire.h>
 
@@ -70,10 +71,11 @@ long xsri_delta_decode(const uint8_t *in, size_t len, const uint8_t *base, uint8
 /* ------------------------------------------------ DOMAIN_CONTEXT helpers */
 
 /* Whether the SHARED_INFO page bytes beyond the structure are all zero. */
-bool xsri_shinfo_tail_zero(const uint8_t page[XSR_SHARED_INFO_SIZE], unsigned guest_width);
-static inline uint32_t xsri_shinfo_size(unsigned guest_width)
+static inline bool xsri_shinfo_tail_zero(const uint8_t page[XSR_SHARED_INFO_SIZE],
+                                         unsigned guest_width)
 {
-    return guest_width == 4 ? XSR_SHINFO_SIZE_32 : XSR_SHINFO_SIZE_64;
+    uint32_t size = xsr_shinfo_size(guest_width);
+    return xsr_all_zero(page + size, XSR_SHARED_INFO_SIZE - size);
 }
 
 #endif

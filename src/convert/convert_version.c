@@ -152,7 +152,7 @@ static int write_context(struct vconv *c)
         p.has_shinfo = true;
         p.shinfo_flags = c->guest_width == 4 ? XSR_DOMCTX_SHINFO_32BIT : 0;
         p.shinfo = c->shinfo;
-        p.shinfo_size = xsri_shinfo_size(c->guest_width);
+        p.shinfo_size = xsr_shinfo_size(c->guest_width);
     }
     if (c->have_tsc) {
         p.has_tsc = true;
@@ -202,7 +202,7 @@ static int fold(struct vconv *c, const struct xsr_event *ev)
                 return fail_at(c, ev, XSR_EUNSUP,
                                "the SHARED_INFO page has non-zero bytes after its first %" PRIu32
                                " bytes (the shared_info structure of a %u-bit guest), which a "
-                               "DOMAIN_CONTEXT cannot carry (--allow-lossy drops them)", xsri_shinfo_size(c->guest_width), c->guest_width * 8);
+                               "DOMAIN_CONTEXT cannot carry (--allow-lossy drops them)", xsr_shinfo_size(c->guest_width), c->guest_width * 8);
             memcpy(c->shinfo, r->body, want);
             c->have_shinfo = true;
             c->shinfo_off = ev->offset;

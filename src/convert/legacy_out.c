@@ -87,7 +87,7 @@ static int write_context(struct xsri_lout *o, const uint8_t *shinfo)
         .xen_major = o->xen_major, .xen_minor = o->xen_minor,
         .has_shinfo = shinfo != NULL,
         .shinfo_flags = o->guest_width == 4 ? XSR_DOMCTX_SHINFO_32BIT : 0,
-        .shinfo = shinfo, .shinfo_size = xsri_shinfo_size(o->guest_width),
+        .shinfo = shinfo, .shinfo_size = xsr_shinfo_size(o->guest_width),
         .has_tsc = o->have_tsc, .tsc = o->tsc,
     };
     uint8_t blob[XSR_DOMCTX_DESC_SIZE * 4 + XSR_DOMCTX_HEADER_SIZE + XSR_DOMCTX_SHINFO_HDR_SIZE +
@@ -189,7 +189,7 @@ int xsri_lout_shared_info(struct xsri_lout *o, const uint8_t page[XSR_SHARED_INF
                            "the shared info page has non-zero bytes after its first %" PRIu32
                            " bytes (the shared_info structure of a %u-bit guest), which a "
                            "version 4 DOMAIN_CONTEXT cannot carry; convert to version 3",
-                           xsri_shinfo_size(o->guest_width), o->guest_width * 8);
+                           xsr_shinfo_size(o->guest_width), o->guest_width * 8);
         xsr_error_locate(o->err, in_offset, XSR_LAYER_LEGACY, XSR_NO_INDEX, 0);
         return rc;
     }

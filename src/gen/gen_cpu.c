@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include <xsr/domctx.h>
 #include <xsr/vcpu.h>
 
 #include "gen_internal.h"
@@ -278,39 +279,27 @@ uint32_t xsri_gen_pv_msrs(const struct xsri_gen *g, unsigned vcpu, uint8_t *out)
 }
 
 /*
- * DOMAIN_CONTEXT (v9 layout): HEADER, SHARED_INFO (the first 3136 bytes of
- * the shared info page, 2344 for a 32-bit PV guest with flag bit 0), TSC_INFO
- * and END, so that converting a v3 stream's SHARED_INFO and X86_TSC_INFO
- * records gives exactly this blob.
+ * DOMAIN_CONTEXT (v9 layout) of the checkpoint's shared info and TSC info,
+ * so that converting a v3 stream's SHARED_INFO and X86_TSC_INFO records
+ * gives exactly this blob.  Returns its size (out NULL: size only), 0 if it
+ * does not fit in cap.
  */
 size_t xsri_gen_domain_context(const struct xsri_gen *g, unsigned ckpt, uint8_t *out, size_t cap)
 {
-    const enum xsr_byte_order o = g->o.order;
     const bool compat = g->pv && g->width == 4;
-    const uint32_t shinfo_size = compat ? 2344u : XSR_DOMCTX_SHINFO_MAX;
-    uint8_t hdr[XSR_DOMCTX_HEADER_SIZE], tsc[XSR_DOMCTX_TSC_SIZE];
-    uint8_t shinfo[XSR_DOMCTX_SHINFO_HDR_SIZE + XSR_SHARED_INFO_SIZE];
-    struct xsr_domctx_header h = {
-        .magic = XSR_DOMCTX_MAGIC, .xen_major = XSRI_GEN_XEN_MAJOR,
-        .xen_minor = (uint16_t)g->xen_minor, .version = XSR_DOMCTX_VERSION,
+    uint8_t shinfo[XSR_SHARED_INFO_SIZE];
+    struct xsr_domctx_parts p = {
+        .xen_major = XSRI_GEN_XEN_MAJOR, .xen_minor = (uint16_t)g->xen_minor,
+        .has_shinfo = true, .shinfo_flags = compat ? XSR_DOMCTX_SHINFO_32BIT : 0,
+        .shinfo = shinfo, .shinfo_size = xsr_shinfo_size(compat ? 4 : 8),
+        .has_tsc = true,
     };
-    struct xsr_tsc_info t;
-    size_t off = 0;
+    size_t len;
 
-    xsr_domctx_header_encode(&h, o, hdr);
-    xsri_gen_tsc(g, ckpt, &t);
-    struct xsr_domctx_tsc dt = {
-        .mode = t.mode, .incarnation = t.incarnation, .elapsed_nsec = t.nsec, .khz = t.khz,
-    };
-    xsr_domctx_tsc_encode(&dt, o, tsc);
-    xsr_domctx_shinfo_encode_hdr(compat ? XSR_DOMCTX_SHINFO_32BIT : 0, shinfo_size, o, shinfo);
-    xsri_gen_shared_info(g, ckpt, shinfo + XSR_DOMCTX_SHINFO_HDR_SIZE);
-
-    if (xsr_domctx_put(out, cap, &off, XSR_DOMCTX_HEADER, 0, hdr, sizeof(hdr), o) < 0 ||
-        xsr_domctx_put(out, cap, &off, XSR_DOMCTX_SHARED_INFO, 0, shinfo,
-                       XSR_DOMCTX_SHINFO_HDR_SIZE + shinfo_size, o) < 0 ||
-        xsr_domctx_put(out, cap, &off, XSR_DOMCTX_TSC_INFO, 0, tsc, sizeof(tsc), o) < 0 ||
-        xsr_domctx_put(out, cap, &off, XSR_DOMCTX_END, 0, NULL, 0, o) < 0)
+    xsri_gen_tsc(g, ckpt, &p.tsc);
+    if (out)
+        xsri_gen_shared_info(g, ckpt, shinfo);
+    if (xsr_domctx_build(&p, g->o.order, out, cap, &len, NULL) < 0)
         return 0;
-    return off;
+    return len;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <xsr/convert.h>
+#include <xsr/domctx.h>
 #include <xsr/io.h>
 #include <xsr/vcpu.h>
 
@@ -201,7 +202,7 @@ static int pv_tail(struct xsri_lg *g, unsigned k)
     }
     if (rc == 0) {
         /* Shared info: the structure, zero beyond it (as Xen keeps it). */
-        uint32_t size = xsri_shinfo_size(g->gw);
+        uint32_t size = xsr_shinfo_size(g->gw);
         memset(ctx, 0, XSR_PAGE_SIZE);
         for (uint32_t i = 0; i + 8 <= size; i += 8)
             xsr_st64(ctx + i, xsri_mix64(o->seed + 0x5a + i + k) & 0x0101010101010101ULL,

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <xsr/convert.h>
+#include <xsr/domctx.h>
 
 #include "sim_internal.h"
 #include "util/opts.h"
@@ -632,7 +632,7 @@ static void domctx_parts(struct sim_dom *s, struct xsr_domctx_parts *p)
     if (sim_is_pv(s) && *l) {
         p->has_shinfo = true;
         p->shinfo = sh;
-        p->shinfo_size = s->h->guest_width == 8 ? XSR_SHINFO_SIZE_64 : XSR_SHINFO_SIZE_32;
+        p->shinfo_size = xsr_shinfo_size(s->h->guest_width);
         p->shinfo_flags = s->h->guest_width == 4 ? XSR_DOMCTX_SHINFO_32BIT : 0;
     }
 }

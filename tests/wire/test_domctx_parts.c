@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* DOMAIN_CONTEXT blobs built from / split into the v3 records (convert layer). */
+/* DOMAIN_CONTEXT blobs built from / split into the v3 records (wire layer only). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <xsr/convert.h>
+#include <xsr/domctx.h>
 
 static uint8_t shinfo[XSR_DOMCTX_SHINFO_MAX];
 
@@ -19,7 +19,7 @@ static struct xsr_domctx_parts parts(unsigned guest_width)
         .has_shinfo = true,
         .shinfo_flags = guest_width == 4 ? XSR_DOMCTX_SHINFO_32BIT : 0,
         .shinfo = shinfo,
-        .shinfo_size = guest_width == 4 ? XSR_SHINFO_SIZE_32 : XSR_SHINFO_SIZE_64,
+        .shinfo_size = xsr_shinfo_size(guest_width),
         .has_tsc = true,
         .tsc = { .mode = 2, .khz = 2793435, .nsec = 24287760154ULL, .incarnation = 7 },
     };
@@ -36,6 +36,10 @@ static void test_build_layout(void **state)
     size_t len, size_only;
     (void)state;
 
+    /* sizeof(shared_info) for a 64-bit guest, compat_shared_info for 32-bit */
+    assert_int_equal(xsr_shinfo_size(8), 3136);
+    assert_int_equal(xsr_shinfo_size(4), 2344);
+    assert_int_equal(XSR_DOMCTX_SHINFO_MAX, 3136);
     assert_int_equal(xsr_domctx_build(&p, XSR_LITTLE_ENDIAN, NULL, 0, &size_only, NULL), 0);
     assert_int_equal(xsr_domctx_build(&p, XSR_LITTLE_ENDIAN, blob, sizeof(blob), &len, NULL), 0);
     assert_int_equal(len, 3216);

@@ -2,17 +2,12 @@
 /*
  * DOMAIN_CONTEXT (v9 layout) <-> the v3 records it replaces: the shared-info
  * structure (the leading part of the SHARED_INFO page) and the TSC info.
+ * Entry-level encoding is in domctx.c.
  */
 #include <inttypes.h>
 #include <string.h>
 
-#include "convert_internal.h"
-
-bool xsri_shinfo_tail_zero(const uint8_t page[XSR_SHARED_INFO_SIZE], unsigned guest_width)
-{
-    uint32_t size = xsri_shinfo_size(guest_width);
-    return xsr_all_zero(page + size, XSR_SHARED_INFO_SIZE - size);
-}
+#include <xsr/domctx.h>
 
 /* Encode into dst (NULL: size only); returns the size, or 0 if dst is too small. */
 static size_t encode(const struct xsr_domctx_parts *p, enum xsr_byte_order o, uint8_t *dst,
