@@ -70,6 +70,7 @@ refused() {
     rx) expect_grep "$tmp/rx.err" "certificate is not accepted" "$1: the receiver says why" ;;
     tx) expect_grep "$tmp/tx.err" "certificate is not accepted" "$1: the sender says why" ;;
     esac
+    expect_grep "$tmp/rx.err" "nothing was kept here" "$1: the receiver says it kept nothing"
     source_kept "$1"
     rm -f "$tmp/src.sim"
 }

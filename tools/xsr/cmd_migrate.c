@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,17 +89,27 @@ static int src_destroy(void *ctx, struct xsr_error *err)
     return XSR_DOMAIN_CALL(s->d, destroy, err, err);
 }
 
-/* COMMAND with its stdin and stdout on two pipes. */
-static pid_t spawn(const char *prog, const char *cmd, int *from, int *to)
+static void close_pipes(int a[2], int b[2])
 {
-    int a[2], b[2];
-    if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0) {
-        fprintf(stderr, "%s: cannot make pipes: %s\n", prog, strerror(errno));
-        return -1;
+    for (int i = 0; i < 2; i++) {
+        if (a[i] >= 0)
+            close(a[i]);
+        if (b[i] >= 0)
+            close(b[i]);
     }
-    pid_t pid = fork();
+}
+
+/* COMMAND with its stdin and stdout on two pipes. */
+static pid_t spawn(const char *cmd, int *from, int *to, struct xsr_error *err)
+{
+    int a[2] = {-1, -1}, b[2] = {-1, -1};
+    pid_t pid = -1;
+    if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
+        xsr_error_sys(err, errno, "cannot make pipes for '%s'", cmd);
+    else if ((pid = fork()) < 0)
+        xsr_error_sys(err, errno, "cannot start '%s'", cmd);
     if (pid < 0) {
-        fprintf(stderr, "%s: cannot start '%s': %s\n", prog, cmd, strerror(errno));
+        close_pipes(a, b);
         return -1;
     }
     if (pid == 0) {
@@ -222,8 +231,7 @@ int cmd_migrate(int argc, char **argv)
     if (workload && xsr_sim_workload_parse(workload, &w, &err) < 0)
         return cli_usage_error(argv[0], "bad --workload: %s", err.message);
 
-    /* a peer that hangs up is an error to report, not a signal to die of */
-    signal(SIGPIPE, SIG_IGN);
+    mig_ignore_sigpipe();
     if (xsr_sim_open(sim, &src.d, &err) < 0) {
         cli_print_error(argv[0], sim, &err);
         return CLI_EXIT_FAIL;
@@ -241,14 +249,12 @@ int cmd_migrate(int argc, char **argv)
         conn = xsr_net_connect(to, &net, &err);
     } else if (rc == 0) {
         int from_fd, to_fd;
-        child = spawn(argv[0], pipe_cmd, &from_fd, &to_fd);
-        if (child < 0) {
-            xsr_domain_close(src.d);
-            return CLI_EXIT_FAIL;
+        child = spawn(pipe_cmd, &from_fd, &to_fd, &err);
+        if (child > 0) {
+            conn = xsr_conn_fds(from_fd, to_fd, &net, &err);
+            pipe_fds[0] = from_fd;
+            pipe_fds[1] = to_fd;
         }
-        conn = xsr_conn_fds(from_fd, to_fd, &net, &err);
-        pipe_fds[0] = from_fd;
-        pipe_fds[1] = to_fd;
     }
     struct xsr_migrate_result res = XSR_MIGRATE_RESULT_INIT;
     if (rc == 0 && conn) {
@@ -281,15 +287,12 @@ int cmd_migrate(int argc, char **argv)
         while (waitpid(child, &st, 0) < 0 && errno == EINTR)
             ;
     }
-    if (rc < 0)
-        cli_print_error(argv[0], "migration", &err);
-    if (rc < 0 || !quiet)
-        mig_say_outcome(argv[0], true, &res);
+    int status = mig_finish(argv[0], true, to ? to : pipe_cmd, rc, &err, &res, quiet);
     if (rc == 0 && !quiet)
         fprintf(stderr, "migrated %s: %.1f MiB sent, %" PRIu32 " pass%s, downtime %" PRIu64 " ms\n",
                 sim, (double)src.r.bytes / 1048576.0, src.r.iterations,
                 src.r.iterations == 1 ? "" : "es", src.r.downtime_ms);
     /* a destroyed sim domain's file goes with its handle */
     xsr_domain_close(src.d);
-    return rc < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    return status;
 }

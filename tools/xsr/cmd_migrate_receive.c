@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,8 +140,9 @@ int cmd_migrate_receive(int argc, char **argv)
     if (access(t.out, F_OK) == 0)
         return cli_usage_error(argv[0], "%s exists: a migration never replaces a domain", t.out);
 
-    signal(SIGPIPE, SIG_IGN);
+    mig_ignore_sigpipe();
     struct xsr_error err = {0};
+    struct xsr_migrate_result res = XSR_MIGRATE_RESULT_INIT;
     struct xsr_conn *conn = NULL;
     int lfd = -1;
     if (listen_at) {
@@ -166,8 +166,9 @@ int cmd_migrate_receive(int argc, char **argv)
         conn = xsr_conn_fds(STDIN_FILENO, STDOUT_FILENO, &net, &err);
     }
     if (!conn) {
-        cli_print_error(argv[0], "connection", &err);
-        return CLI_EXIT_FAIL;
+        res.outcome = XSR_MIGRATE_RESUMED; /* the sender never got a banner */
+        return mig_finish(argv[0], false, NULL, err.code ? err.code : XSR_EIO, &err, &res,
+                          quiet);
     }
     engine_progress_setup(&pr, "receive", quiet);
     t.ro.progress = engine_progress_cb;
@@ -177,20 +178,13 @@ int cmd_migrate_receive(int argc, char **argv)
     ops.receive_stream = dst_receive;
     ops.activate = dst_activate;
     ops.discard = dst_discard;
-    struct xsr_migrate_result res = XSR_MIGRATE_RESULT_INIT;
     int rc = xsr_migrate_target(xsr_conn_in(conn), xsr_conn_out(conn), &ops, &res, &err);
     engine_progress_done(&pr);
-    if (rc < 0) {
-        char what[512];
-        snprintf(what, sizeof(what), "migration from %s", xsr_conn_peer(conn));
-        cli_print_error(argv[0], what, &err);
-    }
+    int status = mig_finish(argv[0], false, xsr_conn_peer(conn), rc, &err, &res, quiet);
     xsr_conn_close(conn, NULL);
-    if (rc < 0 || !quiet)
-        mig_say_outcome(argv[0], false, &res);
     if (rc == 0 && !quiet)
         fprintf(stderr, "received %s: %.1f MiB, %" PRIu64 " pages\n", t.out,
                 (double)t.rr.bytes / 1048576.0, t.rr.pages);
     xsr_domain_close(t.d);
-    return rc < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    return status;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Transport options of xsr migrate and xsr migrate-receive. */
+/* What xsr migrate and xsr migrate-receive share: transport options and the
+ * end of a migration (the error, where the guest is, the exit status). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +38,7 @@ bool mig_transport_option(const char *prog, int c, const char *arg, struct xsr_n
     return false;
 }
 
-void mig_say_outcome(const char *prog, bool source, const struct xsr_migrate_result *r)
+static void say_outcome(const char *prog, bool source, const struct xsr_migrate_result *r)
 {
     const char *what = "";
     switch (r->outcome) {
@@ -59,4 +61,24 @@ void mig_say_outcome(const char *prog, bool source, const struct xsr_migrate_res
         break;
     }
     fprintf(stderr, "%s: %s\n", prog, what);
+}
+
+void mig_ignore_sigpipe(void)
+{
+    /* a peer that hangs up is an error to report, not a signal to die of */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int mig_finish(const char *prog, bool source, const char *peer, int rc,
+               const struct xsr_error *err, const struct xsr_migrate_result *r, bool quiet)
+{
+    if (rc < 0) {
+        char what[512];
+        snprintf(what, sizeof(what), "migration %s %s", source ? "to" : "from",
+                 peer ? peer : "the peer");
+        cli_print_error(prog, what, err);
+    }
+    if (rc < 0 || !quiet)
+        say_outcome(prog, source, r);
+    return rc < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

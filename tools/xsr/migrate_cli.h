@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What xsr migrate and xsr migrate-receive share: transport options (migrate_cli.c). */
+/* What xsr migrate and xsr migrate-receive share (migrate_cli.c). */
 #ifndef XSR_MIGRATE_CLI_H
 #define XSR_MIGRATE_CLI_H
 
@@ -17,7 +17,12 @@ enum {
 /* Handle one transport option c; false after a usage error. */
 bool mig_transport_option(const char *prog, int c, const char *arg, struct xsr_net_opts *o);
 
-/* Say what happened to the guest, on stderr. */
-void mig_say_outcome(const char *prog, bool source, const struct xsr_migrate_result *r);
+void mig_ignore_sigpipe(void);
+
+/* The end of a migration: after a failure (rc < 0) the error, naming the
+ * peer (NULL: unknown), then, unless quiet and successful, where the guest
+ * is now; returns the exit status. */
+int mig_finish(const char *prog, bool source, const char *peer, int rc,
+               const struct xsr_error *err, const struct xsr_migrate_result *r, bool quiet);
 
 #endif
