@@ -174,6 +174,40 @@ enum xsr_rec_type {
 /* "PAGE_DATA", ...; NULL for reserved/optional types. */
 const char *xsr_rec_type_name(uint32_t type);
 
+/* What the format says about each record type (src/wire/records.def). */
+enum xsr_rec_guest { XSR_REC_GUEST_ANY, XSR_REC_GUEST_PV, XSR_REC_GUEST_HVM };
+enum xsr_rec_place {
+    XSR_REC_PLACE_ANY,    /* framing and control (END, VERIFY, CHECKPOINT, ...) */
+    XSR_REC_PLACE_STATIC, /* static data: before STATIC_DATA_END */
+    XSR_REC_PLACE_MEMORY, /* memory: after the static data */
+    XSR_REC_PLACE_STATE,  /* domain state that v4 carries in DOMAIN_CONTEXT (and
+                           * DOMAIN_CONTEXT itself): after the memory */
+    XSR_REC_PLACE_VCPU,   /* vCPU and HVM state: after DOMAIN_CONTEXT in v4 */
+};
+enum xsr_rec_repeat {
+    XSR_REC_REPEAT_MANY,
+    XSR_REC_REPEAT_CKPT,  /* at most once per checkpoint */
+    XSR_REC_REPEAT_ONCE,  /* at most once per stream */
+};
+struct xsr_rec_info {
+    uint32_t type;
+    const char *name;        /* "PAGE_DATA", ... */
+    uint32_t since;          /* first stream version that defines it */
+    uint32_t deprecated;     /* version from which senders must not use it; 0 never */
+    enum xsr_rec_guest guest;
+    enum xsr_rec_place place;
+    bool per_vcpu;           /* one per vCPU; the body starts with the vCPU header */
+    enum xsr_rec_repeat repeat;
+    uint32_t min_length;     /* body length rule: min_length..max_length, */
+    uint32_t max_length;     /* a multiple of unit (bodies are padded to */
+    uint32_t unit;           /* XSR_REC_ALIGN regardless) */
+};
+/* The entry of a defined type, NULL for reserved/optional types.  Members
+ * are only appended: the table belongs to the library. */
+const struct xsr_rec_info *xsr_rec_info(uint32_t type);
+/* Whether a body of len bytes follows the type's length rule. */
+bool xsr_rec_length_ok(const struct xsr_rec_info *ri, uint32_t len);
+
 /* ------------------------------------------------------------ PAGE_DATA */
 
 #define XSR_PAGE_DATA_HDR_SIZE 8u

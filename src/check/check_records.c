@@ -45,13 +45,25 @@ static void must_be_empty(struct xsri_checker *c, const struct xsr_record *rec)
                     rec->length);
 }
 
-static void deprecated_in_v4(struct xsri_checker *c, const char *name)
+/* SHARED_INFO and X86_TSC_INFO, whose content v4 carries in DOMAIN_CONTEXT. */
+static void deprecated_in_v4(struct xsri_checker *c, const struct xsr_rec_info *ri)
 {
-    if (c->x.version >= 4)
+    if (ri->deprecated && c->x.version >= ri->deprecated)
         xsri_report(c, XSRI_R_V4_DEPRECATED,
-                    "%s is deprecated in version 4 streams: its content travels in "
+                    "%s is deprecated in version %" PRIu32 " streams: its content travels in "
                     "DOMAIN_CONTEXT",
-                    name);
+                    ri->name, c->x.version);
+}
+
+/* A record a later stream version introduced (policies, DOMAIN_CONTEXT). */
+static void version_record(struct xsri_checker *c, const struct xsr_rec_info *ri)
+{
+    if (c->x.version && c->x.version < ri->since)
+        xsri_report(c, XSRI_R_VERSION_RECORD,
+                    "%s is defined %s stream version %" PRIu32 "%s; this stream is "
+                    "version %" PRIu32,
+                    ri->name, ri->since == XSR_VERSION_MAX ? "in" : "from", ri->since,
+                    ri->since == XSR_VERSION_MAX ? " only" : " on", c->x.version);
 }
 
 /* The first PAGE_DATA / X86_PV_P2M_FRAMES: static data must be complete. */
@@ -97,32 +109,34 @@ static void state_record(struct xsri_checker *c)
                     c->x.version);
 }
 
-static void policy_record(struct xsri_checker *c, const char *name)
+static void policy_record(struct xsri_checker *c, const struct xsr_rec_info *ri)
 {
-    if (c->x.version == 2)
-        xsri_report(c, XSRI_R_VERSION_RECORD,
-                    "%s is defined from stream version 3 on; this stream is version 2", name);
+    if (c->x.version && c->x.version < ri->since)
+        version_record(c, ri);
     else
-        static_record(c, name);
+        static_record(c, ri->name);
 }
 
-static void check_cpuid(struct xsri_checker *c, const struct xsr_record *rec)
+static void check_cpuid(struct xsri_checker *c, const struct xsr_rec_info *ri,
+                        const struct xsr_record *rec)
 {
-    policy_record(c, "X86_CPUID_POLICY");
-    if (rec->length == 0 || rec->length % XSR_CPUID_LEAF_SIZE)
+    policy_record(c, ri);
+    if (!xsr_rec_length_ok(ri, rec->length))
         xsri_report(c, XSRI_R_CPUID_LENGTH,
-                    "length %" PRIu32 " is not a non-zero multiple of %u (one CPUID leaf)",
-                    rec->length, XSR_CPUID_LEAF_SIZE);
+                    "length %" PRIu32 " is not a non-zero multiple of %" PRIu32
+                    " (one CPUID leaf)",
+                    rec->length, ri->unit);
 }
 
-static void check_msr_policy(struct xsri_checker *c, const struct xsr_record *rec,
-                             enum xsr_byte_order o)
+static void check_msr_policy(struct xsri_checker *c, const struct xsr_rec_info *ri,
+                             const struct xsr_record *rec, enum xsr_byte_order o)
 {
-    policy_record(c, "X86_MSR_POLICY");
-    if (rec->length == 0 || rec->length % XSR_MSR_ENTRY_SIZE) {
+    policy_record(c, ri);
+    if (!xsr_rec_length_ok(ri, rec->length)) {
         xsri_report(c, XSRI_R_MSRP_LENGTH,
-                    "length %" PRIu32 " is not a non-zero multiple of %u (one MSR entry)",
-                    rec->length, XSR_MSR_ENTRY_SIZE);
+                    "length %" PRIu32 " is not a non-zero multiple of %" PRIu32
+                    " (one MSR entry)",
+                    rec->length, ri->unit);
         return;
     }
     uint32_t n = rec->length / XSR_MSR_ENTRY_SIZE, bad = 0;
@@ -140,13 +154,13 @@ static void check_msr_policy(struct xsri_checker *c, const struct xsr_record *re
                     bad - XSRI_MAX_ITEMS);
 }
 
-static void check_tsc_info(struct xsri_checker *c, const struct xsr_record *rec,
-                           enum xsr_byte_order o)
+static void check_tsc_info(struct xsri_checker *c, const struct xsr_rec_info *ri,
+                           const struct xsr_record *rec, enum xsr_byte_order o)
 {
-    deprecated_in_v4(c, "X86_TSC_INFO");
-    if (rec->length != XSR_TSC_INFO_SIZE) {
-        xsri_report(c, XSRI_R_TSC_LENGTH, "length %" PRIu32 " is not %u", rec->length,
-                    XSR_TSC_INFO_SIZE);
+    deprecated_in_v4(c, ri);
+    if (!xsr_rec_length_ok(ri, rec->length)) {
+        xsri_report(c, XSRI_R_TSC_LENGTH, "length %" PRIu32 " is not %" PRIu32, rec->length,
+                    ri->min_length);
         return;
     }
     struct xsr_tsc_info t;
@@ -161,9 +175,8 @@ static void check_tsc_info(struct xsri_checker *c, const struct xsr_record *rec,
                     t.reserved);
 }
 
-static void check_static_data_end(struct xsri_checker *c, const struct xsr_record *rec)
+static void check_static_data_end(struct xsri_checker *c)
 {
-    must_be_empty(c, rec);
     if (c->x.version == 2) {
         if (c->x.sde_inferred)
             xsri_report(c, XSRI_R_SDE_DUPLICATE,
@@ -181,14 +194,10 @@ static void check_static_data_end(struct xsri_checker *c, const struct xsr_recor
     c->x.sde_seen = true;
 }
 
-static void check_domain_context_rec(struct xsri_checker *c, const struct xsr_record *rec,
-                                     enum xsr_byte_order o)
+static void check_domain_context_rec(struct xsri_checker *c, const struct xsr_rec_info *ri,
+                                     const struct xsr_record *rec, enum xsr_byte_order o)
 {
-    if (c->x.version && c->x.version < 4)
-        xsri_report(c, XSRI_R_VERSION_RECORD,
-                    "DOMAIN_CONTEXT is defined in stream version 4 only; this stream is "
-                    "version %" PRIu32,
-                    c->x.version);
+    version_record(c, ri);
     if (c->x.version >= 3 && !c->x.sde_seen)
         xsri_report(c, XSRI_R_ORDER_DOMCTX, "comes before STATIC_DATA_END");
     if (++c->x.domctx_cp == 2)
@@ -198,9 +207,8 @@ static void check_domain_context_rec(struct xsri_checker *c, const struct xsr_re
     xsri_check_domain_context(c, rec, o);
 }
 
-static void check_checkpoint(struct xsri_checker *c, const struct xsr_record *rec)
+static void check_checkpoint(struct xsri_checker *c)
 {
-    must_be_empty(c, rec);
     if (c->x.verify_seen)
         xsri_report(c, XSRI_R_CHECKPOINT_UNEXPECTED,
                     "comes after VERIFY, which only plain (non-checkpointed) streams send");
@@ -231,9 +239,8 @@ static void check_checkpoint(struct xsri_checker *c, const struct xsr_record *re
 }
 
 /* END: everything a restorable stream must have sent by now. */
-static void check_end(struct xsri_checker *c, const struct xsr_record *rec)
+static void check_end(struct xsri_checker *c)
 {
-    must_be_empty(c, rec);
     c->x.end_seen = true;
 
     if (c->x.version >= 3 && !c->x.sde_seen && !c->x.sde_missing_reported)
@@ -307,22 +314,31 @@ int xsri_check_record(struct xsri_checker *c, const struct xsr_event *ev)
         return 0;
     }
 
+    /* What the record table says for every type; the rest below. */
+    const struct xsr_rec_info *ri = xsr_rec_info(type);
+    if (ri) {
+        if (ri->guest == XSR_REC_GUEST_PV)
+            want_pv(c);
+        else if (ri->guest == XSR_REC_GUEST_HVM)
+            want_hvm(c);
+        if (ri->max_length == 0)
+            must_be_empty(c, rec);
+    }
+
     switch (type) {
     case XSR_REC_END:
-        check_end(c, rec);
+        check_end(c);
         break;
     case XSR_REC_PAGE_DATA:
         check_page_data_order(c);
         return xsri_check_page_data(c, rec, o);
     case XSR_REC_X86_PV_INFO:
-        want_pv(c);
         if (!c->x.pv_info_seen)
-            static_record(c, "X86_PV_INFO");
+            static_record(c, ri->name);
         xsri_check_pv_info(c, rec, o);
         break;
     case XSR_REC_X86_PV_P2M_FRAMES:
-        want_pv(c);
-        memory_starts(c, "X86_PV_P2M_FRAMES");
+        memory_starts(c, ri->name);
         if (!c->x.pv_info_seen)
             xsri_report(c, XSRI_R_P2M_BEFORE_PV_INFO,
                         "comes before X86_PV_INFO, which gives the guest width it depends on");
@@ -337,7 +353,6 @@ int xsri_check_record(struct xsri_checker *c, const struct xsr_event *ev)
     case XSR_REC_X86_PV_VCPU_EXTENDED:
     case XSR_REC_X86_PV_VCPU_XSAVE:
     case XSR_REC_X86_PV_VCPU_MSRS:
-        want_pv(c);
         if (xsri_is_pv(c) && !c->x.page_data_seen && !c->x.order_pv_vcpu_noted) {
             c->x.order_pv_vcpu_noted = true;
             xsri_report(c, XSRI_R_ORDER_PV, "vCPU record before any PAGE_DATA");
@@ -345,22 +360,19 @@ int xsri_check_record(struct xsri_checker *c, const struct xsr_event *ev)
         xsri_check_vcpu(c, rec, o);
         break;
     case XSR_REC_SHARED_INFO:
-        want_pv(c);
-        deprecated_in_v4(c, "SHARED_INFO");
+        deprecated_in_v4(c, ri);
         state_record(c);
         xsri_check_shared_info(c, rec);
         break;
     case XSR_REC_X86_TSC_INFO:
         state_record(c);
-        check_tsc_info(c, rec, o);
+        check_tsc_info(c, ri, rec, o);
         break;
     case XSR_REC_HVM_CONTEXT:
-        want_hvm(c);
         state_record(c);
         xsri_check_hvm_context(c, rec, o);
         break;
     case XSR_REC_HVM_PARAMS:
-        want_hvm(c);
         state_record(c);
         xsri_check_hvm_params(c, rec, o);
         break;
@@ -371,11 +383,10 @@ int xsri_check_record(struct xsri_checker *c, const struct xsr_event *ev)
                     rec->length);
         break;
     case XSR_REC_VERIFY:
-        must_be_empty(c, rec);
         c->x.verify_seen = true;
         break;
     case XSR_REC_CHECKPOINT:
-        check_checkpoint(c, rec);
+        check_checkpoint(c);
         break;
     case XSR_REC_CHECKPOINT_DIRTY_PFN_LIST:
         xsri_report(c, XSRI_R_DIRTY_PFN_LIST,
@@ -383,16 +394,16 @@ int xsri_check_record(struct xsri_checker *c, const struct xsr_event *ev)
                     "never in the main stream");
         break;
     case XSR_REC_STATIC_DATA_END:
-        check_static_data_end(c, rec);
+        check_static_data_end(c);
         break;
     case XSR_REC_X86_CPUID_POLICY:
-        check_cpuid(c, rec);
+        check_cpuid(c, ri, rec);
         break;
     case XSR_REC_X86_MSR_POLICY:
-        check_msr_policy(c, rec, o);
+        check_msr_policy(c, ri, rec, o);
         break;
     case XSR_REC_DOMAIN_CONTEXT:
-        check_domain_context_rec(c, rec, o);
+        check_domain_context_rec(c, ri, rec, o);
         break;
     default:
         xsri_report(c, XSRI_R_REC_UNKNOWN_MANDATORY,

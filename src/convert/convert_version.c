@@ -61,24 +61,15 @@ static int fail_at(struct vconv *c, const struct xsr_event *ev, int code, const 
 
 static bool is_static(uint32_t type)
 {
-    return type == XSR_REC_X86_PV_INFO || type == XSR_REC_X86_CPUID_POLICY ||
-           type == XSR_REC_X86_MSR_POLICY;
+    const struct xsr_rec_info *ri = xsr_rec_info(type);
+    return ri && ri->place == XSR_REC_PLACE_STATIC;
 }
 
 /* Records after which a v4 sender has written the DOMAIN_CONTEXT. */
 static bool after_context(uint32_t type)
 {
-    switch (type) {
-    case XSR_REC_X86_PV_VCPU_BASIC:
-    case XSR_REC_X86_PV_VCPU_EXTENDED:
-    case XSR_REC_X86_PV_VCPU_XSAVE:
-    case XSR_REC_X86_PV_VCPU_MSRS:
-    case XSR_REC_HVM_CONTEXT:
-    case XSR_REC_HVM_PARAMS:
-        return true;
-    default:
-        return false;
-    }
+    const struct xsr_rec_info *ri = xsr_rec_info(type);
+    return ri && ri->place == XSR_REC_PLACE_VCPU;
 }
 
 /* ------------------------------------------------------------- output */

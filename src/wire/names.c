@@ -21,33 +21,6 @@ const char *xsr_dom_type_name(uint32_t type)
     return table_name(names, NELEM(names), type);
 }
 
-const char *xsr_rec_type_name(uint32_t type)
-{
-    static const char *const names[XSR_REC_TYPE_COUNT] = {
-        [XSR_REC_END] = "END",
-        [XSR_REC_PAGE_DATA] = "PAGE_DATA",
-        [XSR_REC_X86_PV_INFO] = "X86_PV_INFO",
-        [XSR_REC_X86_PV_P2M_FRAMES] = "X86_PV_P2M_FRAMES",
-        [XSR_REC_X86_PV_VCPU_BASIC] = "X86_PV_VCPU_BASIC",
-        [XSR_REC_X86_PV_VCPU_EXTENDED] = "X86_PV_VCPU_EXTENDED",
-        [XSR_REC_X86_PV_VCPU_XSAVE] = "X86_PV_VCPU_XSAVE",
-        [XSR_REC_SHARED_INFO] = "SHARED_INFO",
-        [XSR_REC_X86_TSC_INFO] = "X86_TSC_INFO",
-        [XSR_REC_HVM_CONTEXT] = "HVM_CONTEXT",
-        [XSR_REC_HVM_PARAMS] = "HVM_PARAMS",
-        [XSR_REC_TOOLSTACK] = "TOOLSTACK",
-        [XSR_REC_X86_PV_VCPU_MSRS] = "X86_PV_VCPU_MSRS",
-        [XSR_REC_VERIFY] = "VERIFY",
-        [XSR_REC_CHECKPOINT] = "CHECKPOINT",
-        [XSR_REC_CHECKPOINT_DIRTY_PFN_LIST] = "CHECKPOINT_DIRTY_PFN_LIST",
-        [XSR_REC_STATIC_DATA_END] = "STATIC_DATA_END",
-        [XSR_REC_X86_CPUID_POLICY] = "X86_CPUID_POLICY",
-        [XSR_REC_X86_MSR_POLICY] = "X86_MSR_POLICY",
-        [XSR_REC_DOMAIN_CONTEXT] = "DOMAIN_CONTEXT",
-    };
-    return table_name(names, NELEM(names), type);
-}
-
 const char *xsr_pfn_type_name(unsigned t)
 {
     static const char *const names[16] = {
