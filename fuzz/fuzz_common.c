@@ -55,3 +55,39 @@ int fz_check_rc(const char *what, int rc, const struct xsr_error *err)
     xsr_error_format(err, msg, sizeof(msg));
     fz_fail("%s returned %d (%s) on in-memory input: %s", what, rc, xsr_strerror(rc), msg);
 }
+
+int fz_check_analysis(const char *what, int rc, bool one_ok, const struct xsr_error *err)
+{
+    char msg[XSR_ERROR_MSG_MAX + 128];
+    if (rc == 0 || (rc == 1 && one_ok))
+        return rc;
+    xsr_error_format(err, msg, sizeof(msg));
+    switch (rc) {
+    case XSR_EFORMAT:
+    case XSR_ETRUNC:
+    case XSR_ELIMIT:
+    case XSR_EUNSUP:
+    case XSR_ENOMEM:
+        FZ_CHECK(err->code == rc, "%s returned %d but err holds %d (%s)", what, rc, err->code,
+                 msg);
+        FZ_CHECK(err->message[0] != '\0', "%s returned %d without a message", what, rc);
+        return rc;
+    default:
+        fz_fail("%s returned %d (%s) on in-memory input: %s", what, rc, xsr_strerror(rc), msg);
+    }
+}
+
+int fz_verify(const uint8_t *data, size_t size, bool lenient)
+{
+    struct xsr_error err;
+    struct fz_findings f = {0};
+    xsr_error_clear(&err);
+    struct xsr_chan *ch = xsr_chan_mem_reader(data, size, &err);
+    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
+    opts.lenient = lenient;
+    opts.on_finding = fz_on_finding;
+    opts.ctx = &f;
+    int rc = ch ? xsr_verify(ch, XSR_LAYER_NONE, &opts, NULL, &err) : err.code;
+    xsr_chan_close(ch, NULL);
+    return fz_check_rc("verify", rc, &err);
+}

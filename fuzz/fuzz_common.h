@@ -13,6 +13,7 @@
 #define XSR_FUZZ_COMMON_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <xsr/xsr.h>
@@ -37,5 +38,19 @@ void fz_on_finding(void *ctx, const struct xsr_finding *f);
  * XSR_ENOMEM (the fuzzer's memory limit); anything else is a defect.
  * Returns rc. */
 int fz_check_rc(const char *what, int rc, const struct xsr_error *err);
+
+/* Check the result of an analysis (extract, stats, diff, map, convert,
+ * restore) of in-memory input: 0 (or 1 where one_ok: diff's "they differ"),
+ * or a verdict on the input (XSR_EFORMAT, XSR_ETRUNC, XSR_ELIMIT,
+ * XSR_EUNSUP, XSR_ENOMEM) with err holding the same code and a message;
+ * anything else is a defect.  Returns rc. */
+int fz_check_analysis(const char *what, int rc, bool one_ok, const struct xsr_error *err);
+
+/* xsr_verify of in-memory input, auto-detected: 0, 1 or XSR_ENOMEM. */
+int fz_verify(const uint8_t *data, size_t size, bool lenient);
+
+/* Highest pfn + 1 the analysis targets accept (their --pfn-limit): above
+ * every seed, low enough that per-frame state stays cheap under the fuzzer. */
+#define FZ_PFN_LIMIT (1ULL << 20)
 
 #endif

@@ -7,7 +7,10 @@
  * DIR/verify/ and DIR/dump/: small generated streams, valid ones of every
  * kind and slightly broken variants of them; DIR/domctx/: DOMAIN_CONTEXT and
  * HVM_CONTEXT blobs taken from generated streams, behind the selector byte
- * of fuzz_domctx.  Every seed is below 64 KiB.  The output is deterministic,
+ * of fuzz_domctx; DIR/extract/, DIR/stats/, DIR/map/ and DIR/restore/: the
+ * seeds of fuzz_dump; DIR/convert/: a few streams behind each selector of
+ * fuzz_convert; DIR/diff/: pairs of streams (equal, one byte apart, of other
+ * kinds, one cut short) in fuzz_diff's layout.  Every seed is below 64 KiB.  The output is deterministic,
  * so re-running it after a generator change shows up as a plain git diff.
  */
 #include <errno.h>
@@ -30,7 +33,7 @@ struct seed_id {
     const char *target;
     uint64_t hash;
 };
-static struct seed_id written[512];
+static struct seed_id written[1024];
 static size_t nr_written;
 
 static bool seen_before(const char *target, const uint8_t *buf, size_t len)
@@ -46,7 +49,21 @@ static bool seen_before(const char *target, const uint8_t *buf, size_t len)
     return false;
 }
 
+static void write_one(const char *target, const char *name, const uint8_t *buf, size_t len);
+
+/* The seeds of fuzz_dump are those of the other one-stream analyses too. */
 static void write_seed(const char *target, const char *name, const uint8_t *buf, size_t len)
+{
+    static const char *const analyses[] = {"dump", "extract", "stats", "map", "restore"};
+    if (strcmp(target, "dump") != 0) {
+        write_one(target, name, buf, len);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(analyses) / sizeof(analyses[0]); i++)
+        write_one(analyses[i], name, buf, len);
+}
+
+static void write_one(const char *target, const char *name, const uint8_t *buf, size_t len)
 {
     char path[4096];
     if (seen_before(target, buf, len))
@@ -90,7 +107,7 @@ static const struct kind kinds[] = {
     {"pv-v2-libxc", 2, PV, 8, XSR_LAYER_LIBXC, .dump = true, .broken = true},
     {"pv-v3-libxl", 3, PV, 8, XSR_LAYER_LIBXL, .order = XSR_LITTLE_ENDIAN},
     {"pv-v4-xl", 4, PV, 8, XSR_LAYER_XL, .dump = true, .broken = true},
-    {"pv32-v3-xl", 3, PV, 4, XSR_LAYER_XL, .order = XSR_LITTLE_ENDIAN},
+    {"pv32-v3-xl", 3, PV, 4, XSR_LAYER_XL, .order = XSR_LITTLE_ENDIAN, .dump = true},
     {"hvm-v2-libxc", 2, HVM, 8, XSR_LAYER_LIBXC, .order = XSR_LITTLE_ENDIAN},
     {"hvm-v3-libxl", 3, HVM, 8, XSR_LAYER_LIBXL, .dump = true, .broken = true},
     {"hvm-v4-xl", 4, HVM, 8, XSR_LAYER_XL, .order = XSR_LITTLE_ENDIAN},
@@ -277,6 +294,66 @@ static void write_blobs(const char *base, const uint8_t *buf, size_t len, uint8_
     sm_free(&m);
 }
 
+/* fuzz_convert: a selector byte (target version, lossy) before the stream. */
+static void write_convert(const char *base, const uint8_t *buf, size_t len)
+{
+    static const struct {
+        uint8_t sel;
+        const char *name;
+    } to[] = {{0, "to4"}, {2, "to2-lossy"}, {3, "to3"}};
+    for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++) {
+        char name[256];
+        uint8_t *s = malloc(len + 1);
+        if (!s)
+            continue;
+        s[0] = to[i].sel | (to[i].sel == 2 ? 4 : 0);
+        memcpy(s + 1, buf, len);
+        snprintf(name, sizeof(name), "%s-%s", to[i].name, base);
+        write_seed("convert", name, s, len + 1);
+        free(s);
+    }
+}
+
+/* fuzz_diff: two bytes giving A's length, A, then B. */
+static void write_pair(const char *name, const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    if (na + nb + 2 >= SEED_MAX || na >= 0xff00)
+        return;
+    uint8_t *s = malloc(na + nb + 2);
+    if (!s)
+        return;
+    s[0] = (uint8_t)(na >> 8);
+    s[1] = (uint8_t)na;
+    memcpy(s + 2, a, na);
+    memcpy(s + 2 + na, b, nb);
+    write_seed("diff", name, s, na + nb + 2);
+    free(s);
+}
+
+/* Pairs of a stream with itself, with a copy one byte apart (in its
+ * memory, past the middle), with the previous kind, and cut short. */
+static void write_diffs(const char *base, const uint8_t *buf, size_t len, const uint8_t *prev,
+                        size_t prev_len)
+{
+    char name[256];
+    snprintf(name, sizeof(name), "same-%s", base);
+    write_pair(name, buf, len, buf, len);
+    uint8_t *b = malloc(len);
+    if (b) {
+        memcpy(b, buf, len);
+        b[len * 3 / 5] ^= 0x10;
+        snprintf(name, sizeof(name), "byte-%s", base);
+        write_pair(name, buf, len, b, len);
+        free(b);
+    }
+    snprintf(name, sizeof(name), "cut-%s", base);
+    write_pair(name, buf, len, buf, len / 2);
+    if (prev) {
+        snprintf(name, sizeof(name), "other-%s", base);
+        write_pair(name, prev, prev_len, buf, len);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -288,12 +365,18 @@ int main(int argc, char **argv)
         perror(outdir);
         return 1;
     }
+    uint8_t *prev = NULL;
+    size_t prev_len = 0;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         const struct kind *k = &kinds[i];
         size_t len;
         uint8_t *buf = generate(k, &len);
         if (!buf)
             continue;
+        if (k->dump || k->broken) {
+            write_convert(k->name, buf, len);
+            write_diffs(k->name, buf, len, prev, prev_len);
+        }
         write_seed("verify", k->name, buf, len);
         if (k->dump)
             write_seed("dump", k->name, buf, len);
@@ -302,8 +385,11 @@ int main(int argc, char **argv)
         uint8_t sel = (k->order == XSR_BIG_ENDIAN ? 1 : 0) |
                       (k->dom_type == XSR_DOM_X86_HVM ? 2 : 0) | (k->all_records ? 4 : 0);
         write_blobs(k->name, buf, len, sel);
-        free(buf);
+        free(prev);
+        prev = buf;
+        prev_len = len;
     }
+    free(prev);
     /* A few bytes that look like the start of a legacy stream. */
     static const uint8_t legacy[16] = {0x00, 0x01, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
                                        0xff, 0xff, 0xff, 0xff};
