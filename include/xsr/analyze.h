@@ -22,14 +22,12 @@
 
 #include <xsr/error.h>
 #include <xsr/io.h>
+#include <xsr/progress.h>
 #include <xsr/wire.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Progress of a long run: done bytes of input out of total (-1 unknown). */
-typedef void (*xsr_progress_fn)(void *ctx, uint64_t done, int64_t total);
 
 /* Highest pfn + 1 accepted by default: 2^28 frames = 1 TiB of guest memory
  * (per-frame state of 512 MiB at most, 2.5 GiB where 8 more bytes a frame

@@ -24,6 +24,7 @@
 
 #include <xsr/error.h>
 #include <xsr/io.h>
+#include <xsr/progress.h>
 #include <xsr/wire.h>
 
 #ifdef __cplusplus
@@ -109,7 +110,7 @@ struct xsr_legacy_opts {
     uint32_t delta_cache;    /* Remus delta cache in pages (0 = 8192, the
                               * sender's size) */
     /* Called now and then with the input bytes consumed; may be NULL. */
-    void (*progress)(void *ctx, uint64_t done, int64_t total);
+    xsr_progress_fn progress;
     void *progress_ctx;
 };
 #define XSR_LEGACY_OPTS_INIT { .size = sizeof(struct xsr_legacy_opts) }
@@ -165,7 +166,7 @@ struct xsr_convert_opts {
                               * to v4: drop shared-info bytes a DOMAIN_CONTEXT
                               * cannot carry (else these are errors) */
     uint32_t max_buffer;     /* bytes of records held while folding (0 = 256 MiB) */
-    void (*progress)(void *ctx, uint64_t done, int64_t total);
+    xsr_progress_fn progress; /* the input bytes read; may be NULL */
     void *progress_ctx;
 };
 #define XSR_CONVERT_OPTS_INIT { .size = sizeof(struct xsr_convert_opts) }

@@ -15,6 +15,7 @@
 #include <xsr/domain.h>
 #include <xsr/error.h>
 #include <xsr/io.h>
+#include <xsr/progress.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,29 +23,7 @@ extern "C" {
 
 /* ------------------------------------------------------------- progress */
 
-enum xsr_engine_phase {
-    XSR_PHASE_LIVE = 1,  /* a pre-copy pass while the guest runs */
-    XSR_PHASE_FINAL,     /* the guest is paused: last pass and its state */
-    XSR_PHASE_RESTORE,   /* reading a stream into a domain */
-    XSR_PHASE_DONE,
-};
-
-/* One progress report (sizes in bytes, rates per second, times in ms). */
-struct xsr_engine_progress {
-    size_t size; /* sizeof(struct xsr_engine_progress) of the library */
-    enum xsr_engine_phase phase;
-    uint32_t iteration;   /* pass number, from 1 */
-    uint64_t bytes;       /* written (save) or read (restore) so far */
-    uint64_t pages;       /* page records' data pages so far */
-    uint64_t total_bytes; /* restore: the input's size if known, else 0 */
-    uint64_t dirty;       /* live: pages dirtied during the last pass */
-    double bandwidth;     /* bytes/s measured over the last pass */
-    double dirty_rate;    /* pages/s dirtied over the last pass */
-    uint64_t elapsed_ms;
-    int64_t eta_ms;       /* -1 unknown */
-    int64_t downtime_ms;  /* -1 until known (after the final pass) */
-};
-typedef void (*xsr_engine_progress_fn)(void *ctx, const struct xsr_engine_progress *p);
+/* struct xsr_progress (xsr/progress.h), phases LIVE, FINAL, RESTORE and DONE. */
 
 /* ----------------------------------------------------------------- save */
 
@@ -96,7 +75,7 @@ struct xsr_save_opts {
      * minimal one describing the domain */
     const void *xl_config;
     uint32_t xl_config_len;
-    xsr_engine_progress_fn progress;
+    xsr_progress_fn progress;
     void *progress_ctx;
 };
 #define XSR_SAVE_OPTS_INIT { .size = sizeof(struct xsr_save_opts), .format = XSR_LAYER_XL, .version = 3 }
@@ -144,7 +123,7 @@ struct xsr_restore_opts {
     uint32_t max_vcpus;
     xsr_finding_fn on_finding; /* every finding of the checker (may be NULL) */
     void *finding_ctx;
-    xsr_engine_progress_fn progress; /* every few MiB and at the end (may be NULL) */
+    xsr_progress_fn progress; /* every few MiB and at the end (may be NULL) */
     void *progress_ctx;
 };
 #define XSR_RESTORE_OPTS_INIT { .size = sizeof(struct xsr_restore_opts) }

@@ -13,6 +13,7 @@
 #include <xsr/check.h>
 #include <xsr/error.h>
 #include <xsr/io.h>
+#include <xsr/progress.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,7 +40,7 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *opts, FILE *out, s
  * as "error: <message> [rule-id]" (warnings and notes likewise) and a
  * one-line verdict; in JSON mode one document (doc/json.md, "verify").
  * quiet suppresses text output.  progress, if set, is called now and then
- * with the bytes walked and the input size (-1 if unknown); progress_clear,
+ * with the bytes walked and the input size (0 if unknown); progress_clear,
  * if set, before the report writes a line of text (so that a caller drawing
  * a progress line on the same terminal can erase it first).
  * Returns as xsr_verify: 0 valid, 1 invalid, <0 on failure.
@@ -51,7 +52,7 @@ struct xsr_report_opts {
     bool lenient;
     bool quiet;
     const char *input_name; /* may be NULL */
-    void (*progress)(void *ctx, uint64_t done, int64_t total);
+    xsr_progress_fn progress;
     void (*progress_clear)(void *ctx);
     void *progress_ctx;
     /* Also say whether this release group's restorer accepts the image

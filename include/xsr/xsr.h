@@ -4,6 +4,7 @@
 #define XSR_XSR_H
 
 #include <xsr/error.h>
+#include <xsr/progress.h>
 #include <xsr/wire.h>
 #include <xsr/domctx.h>
 #include <xsr/io.h>

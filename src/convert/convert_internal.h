@@ -12,6 +12,8 @@
 #include <xsr/error.h>
 #include <xsr/wire.h>
 
+#include "util/progress.h"
+
 /* Deterministic 64-bit mixing (splitmix64 finaliser). */
 static inline uint64_t xsri_mix64(uint64_t x)
 {

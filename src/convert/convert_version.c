@@ -416,7 +416,7 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
         if (rc < 0)
             break;
         if (o->progress && ev.offset >= c.next_progress) {
-            o->progress(o->progress_ctx, ev.offset, xsr_chan_size(in));
+            xsri_progress_read(o->progress, o->progress_ctx, ev.offset, xsr_chan_size(in));
             c.next_progress = ev.offset + PROGRESS_STEP;
         }
     }
@@ -429,8 +429,8 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
     if (rc == 0)
         rc = xsr_writer_flush(c.w, err);
     info->out_bytes = xsr_writer_offset(c.w);
-    if (rc == 0 && o->progress)
-        o->progress(o->progress_ctx, info->in_bytes, xsr_chan_size(in));
+    if (rc == 0)
+        xsri_progress_read(o->progress, o->progress_ctx, info->in_bytes, xsr_chan_size(in));
 out:
     xsr_writer_free(c.w, NULL);
     xsri_check_walk_free(&k);

@@ -499,8 +499,8 @@ static int convert_legacy(struct xsr_chan *in, struct xsr_chan *out, const struc
     info->format = c->out.libxl ? XSR_LAYER_LIBXL : XSR_LAYER_LIBXC;
     info->version = c->out.version;
     info->in_bytes = xsri_lin_off(&c->in);
-    if (rc == 0 && o->progress)
-        o->progress(o->progress_ctx, info->in_bytes, c->in.size);
+    if (rc == 0)
+        xsri_progress_read(o->progress, o->progress_ctx, info->in_bytes, c->in.size);
     xsri_lout_fini(&c->out);
     xsri_lin_fini(&c->in);
     xsri_remus_free(c->remus);

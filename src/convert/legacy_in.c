@@ -41,7 +41,7 @@ int xsri_lin_fail(struct xsri_lin *in, uint64_t offset, int code, const char *fm
 static void progress(struct xsri_lin *in)
 {
     if (in->progress && in->consumed >= in->next_progress) {
-        in->progress(in->progress_ctx, in->consumed, in->size);
+        xsri_progress_read(in->progress, in->progress_ctx, in->consumed, in->size);
         in->next_progress = in->consumed + PROGRESS_STEP;
     }
 }

@@ -32,7 +32,7 @@ struct xsri_lin {
     size_t peek_len, peek_pos;
     uint64_t consumed;         /* offset of the next byte handed out */
     int64_t size;
-    void (*progress)(void *ctx, uint64_t done, int64_t total);
+    xsr_progress_fn progress;
     void *progress_ctx;
     uint64_t next_progress;
 };

@@ -29,7 +29,7 @@ static void progress(struct xsri_restore *r, uint64_t bytes, bool final)
     if (!r->o.progress || (!final && bytes < r->next_progress))
         return;
     r->next_progress = bytes + PROGRESS_STEP;
-    struct xsr_engine_progress p = { .size = sizeof p, .phase = final ? XSR_PHASE_DONE : XSR_PHASE_RESTORE,
+    struct xsr_progress p = { .size = sizeof p, .phase = final ? XSR_PHASE_DONE : XSR_PHASE_RESTORE,
                                      .iteration = (uint32_t)r->res.iterations, .bytes = bytes,
                                      .pages = r->res.pages, .eta_ms = -1, .downtime_ms = -1 };
     int64_t total = xsr_chan_size(r->in);
@@ -43,10 +43,10 @@ static void progress(struct xsri_restore *r, uint64_t bytes, bool final)
     r->o.progress(r->o.progress_ctx, &p);
 }
 
-static void on_progress(void *ctx, uint64_t done, int64_t total)
+/* The receiver's reading progress, reported as the restore's. */
+static void on_progress(void *ctx, const struct xsr_progress *p)
 {
-    (void)total;
-    progress(ctx, done, false);
+    progress(ctx, p->bytes, false);
 }
 
 /* ------------------------------------------------------------- checker */

@@ -87,7 +87,7 @@ static int policy_record(struct xsri_save *s, unsigned kind, struct xsr_error *e
 
 /* ------------------------------------------------------------- progress */
 
-static void report(struct xsri_save *s, enum xsr_engine_phase phase, uint64_t dirty, double bw,
+static void report(struct xsri_save *s, enum xsr_phase phase, uint64_t dirty, double bw,
                    double rate, int64_t eta_ms, bool force)
 {
     static const uint64_t every_ns = 100000000u;
@@ -97,7 +97,7 @@ static void report(struct xsri_save *s, enum xsr_engine_phase phase, uint64_t di
     if (!force && now - s->last_report_ns < every_ns)
         return;
     s->last_report_ns = now;
-    struct xsr_engine_progress p = {
+    struct xsr_progress p = {
         .size = sizeof(p), .phase = phase, .iteration = s->iteration,
         .bytes = s->b ? xsr_builder_offset(s->b) : s->bytes_done, .pages = s->pages_sent,
         .dirty = dirty,
@@ -209,7 +209,7 @@ static int send_batch(struct xsri_save *s, uint32_t n, bool verify, struct xsr_e
 }
 
 /* Send every pfn set in bm (or all pfns when bm is NULL), in batches. */
-static int send_pass(struct xsri_save *s, const uint64_t *bm, bool verify, enum xsr_engine_phase ph,
+static int send_pass(struct xsri_save *s, const uint64_t *bm, bool verify, enum xsr_phase ph,
                      struct xsr_error *err)
 {
     uint64_t t0 = xsri_now_ns(), b0 = xsr_builder_offset(s->b);

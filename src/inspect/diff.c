@@ -355,11 +355,13 @@ struct both_progress {
     int64_t total;   /* -1 if either size is unknown */
 };
 
-static void on_both_progress(void *ctx, uint64_t done, int64_t total)
+static void on_both_progress(void *ctx, const struct xsr_progress *in)
 {
     struct both_progress *p = ctx;
-    (void)total;
-    p->o->progress(p->o->progress_ctx, p->before + done, p->total);
+    struct xsr_progress q = *in;
+    q.bytes += p->before;
+    q.total_bytes = p->total > 0 ? (uint64_t)p->total : 0;
+    p->o->progress(p->o->progress_ctx, &q);
 }
 
 int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts *opts, FILE *f,

@@ -14,6 +14,7 @@
 #include "dump_internal.h"
 #include "dump_report.h"
 #include "util/opts.h"
+#include "util/progress.h"
 
 #define VERIFY_JSON_VERSION 1
 
@@ -133,8 +134,7 @@ int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *user, F
     if (o->json)
         json_begin(&r);
     while ((rc = xsri_check_walk_next(&k, &ev, err)) > 0) {
-        if (o->progress)
-            o->progress(o->progress_ctx, ev.offset, total);
+        xsri_progress_read(o->progress, o->progress_ctx, ev.offset, total);
     }
     if (rc < 0)
         goto out;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "receive.h"
+#include "util/progress.h"
 
 #define PROGRESS_STEP (16u << 20)
 
@@ -17,7 +18,7 @@ static void progress(struct xsri_scan *s, const struct xsr_analyze_opts *o, bool
     if (!final && s->bytes < s->next_progress)
         return;
     s->next_progress = s->bytes + PROGRESS_STEP;
-    o->progress(o->progress_ctx, s->bytes, s->total);
+    xsri_progress_read(o->progress, o->progress_ctx, s->bytes, s->total);
 }
 
 /* Does this record name a pfn already named in the current iteration? */

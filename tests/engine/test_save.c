@@ -199,10 +199,10 @@ struct seen {
     unsigned events, done;
     uint64_t last_bytes;
     bool monotonic;
-    enum xsr_engine_phase last;
+    enum xsr_phase last;
 };
 
-static void on_progress(void *ctx, const struct xsr_engine_progress *p)
+static void on_progress(void *ctx, const struct xsr_progress *p)
 {
     struct seen *s = ctx;
     if (p->bytes < s->last_bytes)

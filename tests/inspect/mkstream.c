@@ -98,11 +98,12 @@ uint8_t *ms_end(struct ms *m, size_t *len)
     return out;
 }
 
-void ms_progress_cb(void *ctx, uint64_t done, int64_t total)
+void ms_progress_cb(void *ctx, const struct xsr_progress *r)
 {
     struct ms_progress *p = ctx;
-    p->backwards |= done < p->last;
+    p->backwards |= r->bytes < p->last;
     p->calls++;
-    p->last = done;
-    p->total = total;
+    p->last = r->bytes;
+    p->total = (int64_t)r->total_bytes;
+    p->bad |= r->size != sizeof(*r) || r->phase != XSR_PHASE_READ;
 }

@@ -33,8 +33,9 @@ struct ms_progress {
     uint64_t last;
     int64_t total;
     bool backwards;
+    bool bad; /* a report without its size or of another phase */
 };
-void ms_progress_cb(void *ctx, uint64_t done, int64_t total);
+void ms_progress_cb(void *ctx, const struct xsr_progress *r);
 
 /* Fill a 4096-byte page with byte b (the content ms_pages writes). */
 void ms_fill(uint8_t *page, uint8_t b);

@@ -408,6 +408,7 @@ static void test_diff_progress(void **state)
     xsr_chan_close(cb, NULL);
     assert_true(pr.calls >= 2);
     assert_false(pr.backwards);
+    assert_false(pr.bad);
     assert_int_equal(pr.last, la + lb);
     assert_int_equal(pr.total, (int64_t)(la + lb));
     free(a);

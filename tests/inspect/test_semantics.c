@@ -313,6 +313,7 @@ static void test_extract_uncommitted(void **state)
     assert_int_equal(r.frames_present, 3);
     assert_true(p.calls >= 1);
     assert_false(p.backwards);
+    assert_false(p.bad);
     assert_int_equal(p.last, len);
     assert_int_equal(p.total, (int64_t)len);
     free(s);

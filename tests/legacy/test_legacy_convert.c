@@ -689,13 +689,13 @@ struct progress_log {
     bool monotonic;
 };
 
-static void on_progress(void *ctx, uint64_t done, int64_t total)
+static void on_progress(void *ctx, const struct xsr_progress *r)
 {
     struct progress_log *p = ctx;
-    if (done < p->last)
+    if (r->bytes < p->last || r->phase != XSR_PHASE_READ)
         p->monotonic = false;
-    p->last = done;
-    p->total = total;
+    p->last = r->bytes;
+    p->total = (int64_t)r->total_bytes;
     p->calls++;
 }
 

@@ -205,10 +205,9 @@ void cli_progress_done(struct cli_progress *p)
     p->drawn = false;
 }
 
-void cli_progress_cb(void *ctx, uint64_t done, int64_t total)
+void cli_progress_cb(void *ctx, const struct xsr_progress *p)
 {
-    (void)total; /* known since cli_progress_init */
-    cli_progress_update(ctx, done);
+    cli_progress_update(ctx, p->bytes); /* the total is known since cli_progress_init */
 }
 
 void cli_progress_clear_cb(void *ctx)

@@ -123,7 +123,7 @@ void cli_progress_update(struct cli_progress *p, uint64_t done);
 void cli_progress_done(struct cli_progress *p); /* erase the line */
 
 /* The library's progress callbacks, for a struct cli_progress as ctx. */
-void cli_progress_cb(void *ctx, uint64_t done, int64_t total);
+void cli_progress_cb(void *ctx, const struct xsr_progress *p);
 void cli_progress_clear_cb(void *ctx);
 
 /*

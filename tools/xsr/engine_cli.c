@@ -30,9 +30,10 @@ void engine_progress_setup(struct engine_progress *p, const char *label, bool qu
     p->label = label;
 }
 
-static const char *phase_name(enum xsr_engine_phase ph)
+static const char *phase_name(enum xsr_phase ph)
 {
     switch (ph) {
+    case XSR_PHASE_READ: return "read";
     case XSR_PHASE_LIVE: return "live";
     case XSR_PHASE_FINAL: return "final";
     case XSR_PHASE_RESTORE: return "restore";
@@ -41,7 +42,7 @@ static const char *phase_name(enum xsr_engine_phase ph)
     return "?";
 }
 
-void engine_progress_cb(void *ctx, const struct xsr_engine_progress *ev)
+void engine_progress_cb(void *ctx, const struct xsr_progress *ev)
 {
     struct engine_progress *p = ctx;
     if (p->mode == PROGRESS_JSON) {

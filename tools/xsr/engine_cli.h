@@ -19,7 +19,7 @@ struct engine_progress {
 /* --progress=WHAT: "line" (default: only on a terminal), "json", "none". */
 bool engine_progress_option(const char *prog, const char *arg, struct engine_progress *p);
 void engine_progress_setup(struct engine_progress *p, const char *label, bool quiet);
-void engine_progress_cb(void *ctx, const struct xsr_engine_progress *ev);
+void engine_progress_cb(void *ctx, const struct xsr_progress *ev);
 void engine_progress_done(struct engine_progress *p); /* erase the line */
 
 #endif
