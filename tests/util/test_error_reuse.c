@@ -4,6 +4,7 @@
  * (or its absence) belongs to that call, never to an earlier one.
  */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,11 +85,98 @@ static void test_public_calls_reuse_one_error(void **state)
     xsr_chan_close(w, NULL);
 }
 
+/* The failure just reported: code as returned, a message of its own (not
+ * the previous one's), and a location that is either absent or inside the
+ * input this call read. */
+static void assert_fresh(const struct xsr_error *e, int rc, char *prev, size_t cut)
+{
+    assert_true(rc < 0);
+    assert_int_equal(e->code, rc);
+    assert_true(e->message[0] != 0);
+    assert_string_not_equal(e->message, prev);
+    if (cut)
+        assert_true(e->offset == XSR_NO_OFFSET || e->offset < cut);
+    else
+        assert_no_location(e);
+    snprintf(prev, XSR_ERROR_MSG_MAX, "%s", e->message);
+}
+
+/* One error object through failing and succeeding calls of every layer in
+ * turn: wire (DOMAIN_CONTEXT codec), channel, check (verify), receiver
+ * (stats), convert; each failure's fields are its own. */
+static void test_layers_in_turn(void **state)
+{
+    (void)state;
+    struct xsr_error err;
+    char prev[XSR_ERROR_MSG_MAX] = "";
+    xsr_error_clear(&err);
+    struct xsr_gen_opts o;
+    xsr_gen_opts_init(&o, 4, XSR_DOM_X86_HVM);
+    struct xsr_chan *w = xsr_chan_mem_writer(&err);
+    assert_non_null(w);
+    assert_int_equal(xsr_gen_write(&o, w, &err), 0);
+    size_t len;
+    const uint8_t *img = xsr_chan_mem_data(w, &len);
+    static const uint8_t junk[16] = { 1, 0, 0, 0, 8, 0, 0, 0 };
+
+    for (unsigned round = 0; round < 3; round++) {
+        size_t cut = len / 2 + round * 997;
+        struct xsr_domctx_parts parts;
+        struct xsr_chan *in;
+
+        /* wire: a blob that is not a domain context; no stream location */
+        assert_fresh(&err, xsr_domctx_split(junk, sizeof(junk), XSR_LITTLE_ENDIAN, &parts, &err),
+                     prev, 0);
+
+        /* a success in between leaves nothing the next failure inherits */
+        struct xsr_stats *st = NULL;
+        in = xsr_chan_mem_reader(img, len, &err);
+        assert_non_null(in);
+        struct xsr_analyze_opts ao;
+        memset(&ao, 0, sizeof(ao));
+        assert_int_equal(xsr_stats_collect(in, &ao, &st, &err), 0);
+        xsr_stats_free(st);
+        xsr_chan_close(in, NULL);
+
+        /* receiver: a truncated image, located before the cut */
+        in = xsr_chan_mem_reader(img, cut, &err);
+        st = NULL;
+        assert_fresh(&err, xsr_stats_collect(in, &ao, &st, &err), prev, cut);
+        assert_int_not_equal(err.offset, XSR_NO_OFFSET);
+        xsr_stats_free(st);
+        xsr_chan_close(in, NULL);
+
+        /* channel: no such file, no location */
+        assert_null(xsr_chan_open_read("/nonexistent/xsr-error-reuse", 0, &err));
+        assert_int_equal(err.code, XSR_EIO);
+        assert_no_location(&err);
+        snprintf(prev, sizeof(prev), "%s", err.message);
+
+        /* convert: the same truncation through the version converter */
+        struct xsr_convert_opts co = XSR_CONVERT_OPTS_INIT;
+        co.version = 3;
+        struct xsr_chan *out = xsr_chan_mem_writer(&err);
+        in = xsr_chan_mem_reader(img, cut, &err);
+        assert_fresh(&err, xsr_convert_version(in, out, &co, NULL, &err), prev, cut);
+        xsr_chan_close(in, NULL);
+        xsr_chan_close(out, NULL);
+
+        /* check: a bad options size, refused before any stream is read */
+        struct xsr_check_opts ko = XSR_CHECK_OPTS_INIT;
+        ko.size = 1;
+        in = xsr_chan_mem_reader(img, len, &err);
+        assert_fresh(&err, xsr_verify(in, XSR_LAYER_NONE, &ko, NULL, &err), prev, 0);
+        xsr_chan_close(in, NULL);
+    }
+    xsr_chan_close(w, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_resets_location),
         cmocka_unit_test(test_public_calls_reuse_one_error),
+        cmocka_unit_test(test_layers_in_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
