@@ -221,8 +221,13 @@ int xsr_chan_peek(struct xsr_chan *ch, size_t n, const uint8_t **view, size_t *a
         return xsr_error_set(err, XSR_EUNSUP, "%s cannot give views of its data", ch->name);
     size_t k = view_avail(ch, n);
     const uint8_t *p = ch->ops.view(ch->ctx, ch->off, k);
-    if (!p)
-        return xsr_error_set(err, XSR_EIO, "%s refused a view of %zu bytes it holds", ch->name, k);
+    if (!p) {
+        int rc = read_failed(ch, err);
+        if (rc == 0)
+            rc = xsr_error_set(err, XSR_EIO, "%s refused a view of %zu bytes it holds", ch->name, k);
+        xsr_error_locate(err, ch->off, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
+        return rc;
+    }
     *view = p;
     if (avail)
         *avail = k;
@@ -237,6 +242,13 @@ int xsr_chan_view(struct xsr_chan *ch, size_t n, const uint8_t **view, struct xs
         return xsr_error_set(err, XSR_EUNSUP, "%s cannot give views of its data", ch->name);
     size_t k = view_avail(ch, n);
     const uint8_t *p = k == n ? ch->ops.view(ch->ctx, ch->off, n) : NULL;
+    if (!p && k == n) {
+        int rc = read_failed(ch, err);
+        if (rc != 0) {
+            xsr_error_locate(err, ch->off, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
+            return rc;
+        }
+    }
     if (!p) {
         xsr_error_set(err, XSR_ETRUNC,
                      "%s ended at offset %#" PRIx64 ": %zu of %zu bytes available, %zu missing",

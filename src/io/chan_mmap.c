@@ -2,6 +2,8 @@
 /* Read-only mmap of a regular file: every byte is a zero-copy view. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,7 +15,39 @@ struct map_ctx {
     uint8_t *base; /* NULL for an empty file */
     size_t len;
     size_t released; /* pages below this offset were handed back */
+    int fd;          /* kept to notice the file shrinking; -1 for an empty file */
+    char why[160];   /* set when it did */
 };
+
+/*
+ * A mapped byte past the end of a file that was truncated after it was
+ * mapped raises SIGBUS (a save still being written, a file on a network
+ * share).  A library cannot own that signal, so each view first checks the
+ * file's current size and is refused (an I/O error: "input changed while
+ * reading") when it no longer holds the bytes.  What remains is the window
+ * between that check and the use of the view.
+ */
+static bool still_there(struct map_ctx *m, uint64_t off, size_t n)
+{
+    struct stat st = {0};
+    if (m->fd < 0 || (fstat(m->fd, &st) == 0 && (uint64_t)st.st_size >= off + n))
+        return true;
+    if (!m->why[0])
+        snprintf(m->why, sizeof(m->why),
+                 "input changed while reading: the file now has %" PRIu64
+                 " bytes, not %zu, at offset %#" PRIx64,
+                 (uint64_t)(st.st_size < 0 ? 0 : st.st_size), m->len, off);
+    return false;
+}
+
+static int map_why(void *ctx, const char **msg)
+{
+    struct map_ctx *m = ctx;
+    if (!m->why[0])
+        return 0;
+    *msg = m->why;
+    return XSR_EIO;
+}
 
 /*
  * Touched pages of a mapping count as resident memory, so a sequential pass
@@ -44,6 +78,8 @@ static const uint8_t *map_view(void *ctx, uint64_t off, size_t n)
         return NULL;
     if (!m->base)
         return empty_file;
+    if (!still_there(m, off, n))
+        return NULL;
     release_behind(m, off);
     return m->base + off;
 }
@@ -60,6 +96,8 @@ static int map_close(void *ctx)
     int rc = 0;
     if (m->base && munmap(m->base, m->len) < 0)
         rc = -1;
+    if (m->fd >= 0)
+        close(m->fd);
     int e = errno;
     free(m);
     errno = e;
@@ -87,6 +125,7 @@ struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *e
         return NULL;
     }
     m->len = (size_t)st.st_size;
+    m->fd = -1;
     if (m->len) { /* mmap refuses a length of 0: an empty file has no mapping */
         void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED) {
@@ -97,11 +136,19 @@ struct xsr_chan *xsri_chan_mmap_fd(int fd, const char *name, struct xsr_error *e
         }
         (void)madvise(p, m->len, MADV_SEQUENTIAL);
         m->base = p;
+        m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (m->fd < 0) {
+            int e = errno;
+            map_close(m);
+            xsr_error_sys(err, e, "cannot keep a descriptor of %s", name);
+            return NULL;
+        }
     }
     static const struct xsri_chan_ops ops = {
         .view = map_view,
         .size = map_size,
         .close = map_close,
+        .why = map_why,
     };
     struct xsr_chan *ch = xsri_chan_new(XSRI_CHAN_MMAP, &ops, m, true, name, err);
     if (!ch)

@@ -108,6 +108,41 @@ static void test_views_inside_mapping(void **state)
     free(data);
 }
 
+/* The file is cut short after it was mapped: the bytes gone are an I/O error
+ * that says so, never a SIGBUS from touching them. */
+static void test_file_shrinks_while_read(void **state)
+{
+    (void)state;
+    size_t len = 5 * 4096;
+    uint8_t *data = calloc(1, len);
+    assert_non_null(data);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/shrinking", tmpdir);
+    make_file(path, data, len);
+
+    struct xsr_error err;
+    struct xsr_chan *ch = xsr_chan_open_read(path, 0, &err);
+    assert_non_null(ch);
+    const uint8_t *v;
+    assert_int_equal(xsr_chan_view(ch, 4096, &v, &err), 0);
+    assert_int_equal(truncate(path, 4096 + 100), 0);
+    /* still there */
+    assert_int_equal(xsr_chan_view(ch, 100, &v, &err), 0);
+    assert_int_equal(v[99], 0);
+    /* gone: view, peek and read all fail cleanly */
+    assert_int_equal(xsr_chan_view(ch, 4096, &v, &err), XSR_EIO);
+    assert_non_null(strstr(err.message, "input changed while reading"));
+    assert_int_equal(err.offset, 4096 + 100);
+    size_t avail;
+    assert_int_equal(xsr_chan_peek(ch, 4096, &v, &avail, &err), XSR_EIO);
+    assert_non_null(strstr(err.message, "input changed while reading"));
+    uint8_t buf[4096];
+    assert_int_equal(xsr_chan_read(ch, buf, sizeof(buf), NULL, &err), XSR_EIO);
+    assert_non_null(strstr(err.message, "input changed while reading"));
+    assert_int_equal(xsr_chan_close(ch, &err), 0);
+    free(data);
+}
+
 static void test_empty_file(void **state)
 {
     (void)state;
@@ -286,6 +321,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_views_inside_mapping),
         cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_file_shrinks_while_read),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_open_read_map_failure_falls_back),
         cmocka_unit_test(test_open_read_size_zero_pseudo_file),
