@@ -30,8 +30,9 @@ const char *xsri_rule_id(enum xsri_rule r);
 #define XSRI_MAX_PER_RULE 100u
 /* Items (pfns, entries) of one record listed individually per rule. */
 #define XSRI_MAX_ITEMS 8u
-/* Duplicate pfns are looked for among at most this many pfns of a record. */
-#define XSRI_DUP_CHECK_MAX (1u << 20)
+/* The duplicate-pfn check copies every pfn of a record; a copy bigger than this
+ * is freed after its record (Xen batches 1024). */
+#define XSRI_DUP_SCRATCH_KEEP (1u << 20)
 
 #define XSRI_MSG_MAX 512
 

@@ -23,8 +23,6 @@ static int reserve_scratch(struct xsri_checker *c, size_t n)
     size_t cap = c->scratch_cap ? c->scratch_cap : 1024;
     while (cap < n)
         cap *= 2;
-    if (cap > XSRI_DUP_CHECK_MAX)
-        cap = XSRI_DUP_CHECK_MAX;
     uint64_t *p = realloc(c->scratch, cap * sizeof(*p));
     if (!p)
         return XSR_ENOMEM;
@@ -36,7 +34,7 @@ static int reserve_scratch(struct xsri_checker *c, size_t n)
 static int check_duplicates(struct xsri_checker *c, const uint8_t *words, uint32_t count,
                             enum xsr_byte_order o)
 {
-    size_t n = count < XSRI_DUP_CHECK_MAX ? count : XSRI_DUP_CHECK_MAX;
+    size_t n = count; /* all of them: the copy is no bigger than the record's pfn words */
     int rc = reserve_scratch(c, n);
     if (rc < 0)
         return rc;
@@ -61,6 +59,11 @@ static int check_duplicates(struct xsri_checker *c, const uint8_t *words, uint32
     if (dups > XSRI_MAX_ITEMS)
         xsri_report(c, XSRI_R_PD_DUPLICATE, "%" PRIu32 " more pfns appear more than once",
                     dups - XSRI_MAX_ITEMS);
+    if (c->scratch_cap > XSRI_DUP_SCRATCH_KEEP) { /* a rare huge record: do not keep its copy */
+        free(c->scratch);
+        c->scratch = NULL;
+        c->scratch_cap = 0;
+    }
     return 0;
 }
 
@@ -93,11 +96,8 @@ int xsri_check_page_data(struct xsri_checker *c, const struct xsr_record *rec,
     }
     if (count > XSR_PAGE_BATCH_MAX)
         xsri_report(c, XSRI_R_PD_LARGE_BATCH,
-                    "%" PRIu32 " pfns in one record, more than the %u Xen's saver batches%s",
-                    count, XSR_PAGE_BATCH_MAX,
-                    count > XSRI_DUP_CHECK_MAX ? "; duplicates are looked for among the first "
-                                                 "1048576 only"
-                                               : "");
+                    "%" PRIu32 " pfns in one record, more than the %u Xen's saver batches",
+                    count, XSR_PAGE_BATCH_MAX);
 
     const uint8_t *words = b + XSR_PAGE_DATA_HDR_SIZE;
     bool check_p2m = xsri_is_pv(c) && c->x.p2m_range_ok;

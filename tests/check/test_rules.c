@@ -580,6 +580,20 @@ static void b_pd_large(struct sb *s)
     add_page_data_at(s, must(sb_find_rec(s, XSR_REC_X86_PV_VCPU_BASIC, 0)), w, 1025);
 }
 
+/* A duplicate past the first 1048576 pfns of one record. */
+static void b_pd_duplicate_far(struct sb *s)
+{
+    pv(s, 3);
+    uint32_t n = (1u << 20) + 2;
+    uint64_t *w = malloc(n * sizeof(*w));
+    assert_non_null(w);
+    for (uint32_t i = 0; i < n; i++)
+        w[i] = xsr_pfn_word_make(XSR_PFN_XTAB, n - i); /* descending: sorted copy */
+    w[n - 1] = xsr_pfn_word_make(XSR_PFN_XTAB, 7);
+    add_page_data_at(s, must(sb_find_rec(s, XSR_REC_X86_PV_VCPU_BASIC, 0)), w, n);
+    free(w);
+}
+
 static void b_pd_beyond(struct sb *s)
 {
     pv(s, 3);
@@ -1405,6 +1419,7 @@ static const struct rcase cases[] = {
     C(pd_pfn_type, "page-data.pfn-type-invalid", E, E, "invalid page type 5"),
     C(pd_duplicate, "page-data.duplicate-pfn", E, W, "pfn 0x7 appears 2 times"),
     C(pd_large, "page-data.large-batch", N, N, "1025 pfns"),
+    C(pd_duplicate_far, "page-data.duplicate-pfn", E, W, "pfn 0x7 appears 2 times"),
     C(pd_beyond, "page-data.pfn-beyond-p2m", W, W, "0x400"),
 
     C(pvi_long, "pv-info.length", E, W, "length 16"),
