@@ -91,3 +91,12 @@ int fz_verify(const uint8_t *data, size_t size, bool lenient)
     xsr_chan_close(ch, NULL);
     return fz_check_rc("verify", rc, &err);
 }
+
+void fz_check_accepts(const char *what, int valid, int rc, const struct xsr_error *err)
+{
+    if (valid != 0 || rc == 0 || rc == XSR_ENOMEM || rc == XSR_ELIMIT)
+        return;
+    char msg[XSR_ERROR_MSG_MAX + 128];
+    xsr_error_format(err, msg, sizeof(msg));
+    fz_fail("lenient verify accepts what %s refuses: %s", what, msg);
+}

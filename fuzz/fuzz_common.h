@@ -46,6 +46,10 @@ int fz_check_rc(const char *what, int rc, const struct xsr_error *err);
  * anything else is a defect.  Returns rc. */
 int fz_check_analysis(const char *what, int rc, bool one_ok, const struct xsr_error *err);
 
+/* What verify --lenient accepts (valid == 0), the analysis accepts: rc is 0
+ * unless the fuzzer's memory or the target's limits ran out. */
+void fz_check_accepts(const char *what, int valid, int rc, const struct xsr_error *err);
+
 /* xsr_verify of in-memory input, auto-detected: 0, 1 or XSR_ENOMEM. */
 int fz_verify(const uint8_t *data, size_t size, bool lenient);
 

@@ -31,21 +31,6 @@ static int dump(const uint8_t *data, size_t size, const struct xsr_dump_opts *o,
     return fz_check_rc(o->json ? "JSON dump" : "text dump", rc, &err);
 }
 
-static int verify(const uint8_t *data, size_t size, bool lenient)
-{
-    struct xsr_error err;
-    struct fz_findings f = {0};
-    xsr_error_clear(&err);
-    struct xsr_chan *ch = xsr_chan_mem_reader(data, size, &err);
-    struct xsr_check_opts opts = XSR_CHECK_OPTS_INIT;
-    opts.lenient = lenient;
-    opts.on_finding = fz_on_finding;
-    opts.ctx = &f;
-    int rc = ch ? xsr_verify(ch, XSR_LAYER_NONE, &opts, NULL, &err) : err.code;
-    xsr_chan_close(ch, NULL);
-    return fz_check_rc("verify", rc, &err);
-}
-
 static void check_text(const char *text, size_t len, const char *what)
 {
     FZ_CHECK(len > 0, "%s dump printed nothing", what);
@@ -57,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* The mode comes from the input so that each input is replayed alike. */
     bool lenient = size % 3 == 1;
-    int want = verify(data, size, lenient);
+    int want = fz_verify(data, size, lenient);
     if (want == XSR_ENOMEM)
         return 0;
 
