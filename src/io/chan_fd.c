@@ -20,7 +20,13 @@ struct fd_ctx {
     /* bytes read from a pipe to recognise its format, handed out first */
     uint8_t head[XSRI_CODEC_SNIFF_BYTES];
     size_t head_pos, head_len;
+    int null_fd; /* /dev/null, to splice skipped pipe data into; -1 until needed */
+    bool no_splice;
 };
+
+/* A pipe's buffer: 1 MiB (the unprivileged maximum by default) lets the
+ * writer run ahead and makes each read or splice move more at once. */
+#define PIPE_BUF_WANTED (1 << 20)
 
 /* Wait until a non-blocking fd is ready instead of spinning on EAGAIN. */
 static void wait_ready(int fd, short events)
@@ -74,13 +80,60 @@ static int64_t fd_size(void *ctx)
     return (int64_t)st.st_size - c->start;
 }
 
-/* Regular files are skipped with lseek, without seeking past their end. */
+/*
+ * A pipe's bytes are skipped by splicing them to /dev/null: the kernel drops
+ * its buffers without copying them to this process.  UNABLE if splice does not
+ * work here (nothing skipped then), so that the caller reads instead.
+ */
+static int pipe_skip(struct fd_ctx *c, uint64_t n, uint64_t *skipped)
+{
+    if (c->no_splice)
+        return XSRI_SEEK_UNABLE;
+    if (c->null_fd < 0) {
+        c->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (c->null_fd < 0) {
+            c->no_splice = true;
+            return XSRI_SEEK_UNABLE;
+        }
+    }
+    while (*skipped < n) {
+        uint64_t want = n - *skipped;
+        ssize_t r = splice(c->fd, NULL, c->null_fd, NULL, want > (1u << 30) ? (1u << 30) : (size_t)want,
+                           SPLICE_F_MOVE);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            wait_ready(c->fd, POLLIN);
+            continue;
+        }
+        if (r < 0) {
+            if (*skipped == 0 && (errno == EINVAL || errno == ENOSYS || errno == EBADF)) {
+                c->no_splice = true;
+                return XSRI_SEEK_UNABLE;
+            }
+            return -1;
+        }
+        if (r == 0)
+            return XSRI_SEEK_SHORT;
+        *skipped += (uint64_t)r;
+    }
+    return XSRI_SEEK_DONE;
+}
+
+/* Regular files are skipped with lseek, without seeking past their end;
+ * pipes by splicing. */
 static int fd_seek(void *ctx, uint64_t n, uint64_t *skipped)
 {
     struct fd_ctx *c = ctx;
     struct stat st;
     *skipped = 0;
-    if (fstat(c->fd, &st) < 0 || !S_ISREG(st.st_mode))
+    if (c->head_pos < c->head_len) /* bytes looked at first: fd_read hands them out */
+        return XSRI_SEEK_UNABLE;
+    if (fstat(c->fd, &st) < 0)
+        return XSRI_SEEK_UNABLE;
+    if (S_ISFIFO(st.st_mode))
+        return pipe_skip(c, n, skipped);
+    if (!S_ISREG(st.st_mode))
         return XSRI_SEEK_UNABLE;
     off_t cur = lseek(c->fd, 0, SEEK_CUR);
     if (cur < 0)
@@ -100,6 +153,8 @@ static int fd_close(void *ctx)
     if (c->own && close(c->fd) < 0 && errno != EINTR)
         rc = -1;
     int e = errno;
+    if (c->null_fd >= 0)
+        close(c->null_fd);
     free(c);
     errno = e;
     return rc;
@@ -120,12 +175,16 @@ struct xsr_chan *xsri_chan_fd_new(int fd, bool own, bool readable, const char *n
     c->fd = fd;
     c->own = own;
     c->start = -1;
+    c->null_fd = -1;
     struct stat st;
     if (readable && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         off_t cur = lseek(fd, 0, SEEK_CUR);
         if (cur >= 0)
             c->start = (int64_t)cur;
     }
+    if (readable && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+        fcntl(fd, F_GETPIPE_SZ) < PIPE_BUF_WANTED)
+        (void)fcntl(fd, F_SETPIPE_SZ, PIPE_BUF_WANTED); /* a smaller one still works */
     struct xsri_chan_ops ops = {
         .read = readable ? fd_read : NULL,
         .writev = readable ? NULL : fd_writev,
