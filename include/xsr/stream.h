@@ -38,8 +38,12 @@ struct xsr_record {
     uint32_t type;
     uint32_t length;        /* body length, padding excluded */
     const uint8_t *body;    /* length bytes; valid until the next read */
-    const uint8_t *padding; /* xsr_rec_pad(length) bytes, as read */
+    const uint8_t *padding; /* xsr_rec_pad(length) bytes, as read; NULL if skipped */
     uint64_t offset;        /* of the record header in the channel */
+    /* Bytes at the end of the body (and the padding) passed over unread: 0,
+     * unless the walker skims page data (xsr_walker_opts.skip_page_data).
+     * body holds length - skipped bytes. */
+    uint32_t skipped;
 };
 
 /* max_record: largest body accepted (0 = XSR_REC_LENGTH_MAX). */
@@ -114,6 +118,15 @@ struct xsr_walker_opts {
      * END is left unread in the channel.
      */
     bool stop_at_end;
+    /*
+     * Pass over the 4 KiB pages of PAGE_DATA records unread (their record
+     * header, count and pfn words are read): for a consumer that needs no
+     * page contents, such as a checker.  On a channel without views the
+     * pages are skipped in the channel (a pipe: spliced to /dev/null, a file:
+     * seeked), not copied; the event's rec.skipped says how many bytes of the
+     * body were.  Such events cannot be re-emitted by xsr_writer_event.
+     */
+    bool skip_page_data;
 };
 #define XSR_WALKER_OPTS_INIT { .size = sizeof(struct xsr_walker_opts) }
 

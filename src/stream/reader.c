@@ -362,7 +362,93 @@ int xsr_reader_record(struct xsr_reader *r, struct xsr_record *rec, struct xsr_e
     rec->body = body;
     rec->padding = body + rh.length;
     rec->offset = start;
+    rec->skipped = 0;
     return 0;
+}
+
+/* The body of a PAGE_DATA record whose pages are passed over: its header and
+ * pfn words are read, the rest (and the padding) skipped in the channel. */
+static int page_data_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t start,
+                          uint32_t length, struct xsr_error *err)
+{
+    const uint8_t *p;
+    size_t keep = length < XSR_PAGE_DATA_HDR_SIZE ? length : XSR_PAGE_DATA_HDR_SIZE;
+    int rc = ensure_cap(r, XSR_PAGE_DATA_HDR_SIZE, err);
+    if (rc == 0)
+        rc = consume(r, keep, r->buf, "the body of a PAGE_DATA record", &p, err);
+    if (rc == 0 && keep == XSR_PAGE_DATA_HDR_SIZE) {
+        uint64_t words = XSR_PAGE_DATA_HDR_SIZE + 8ull * xsr_ld32(r->buf, r->order);
+        size_t more = (size_t)(words < length ? words : length) - keep;
+        rc = ensure_cap(r, keep + more, err);
+        if (rc == 0)
+            rc = consume(r, more, r->buf + keep, "the pfn words of a PAGE_DATA record", &p, err);
+        keep += more;
+    }
+    uint64_t rest = xsr_rec_padded(length) - keep;
+    if (rc == 0 && r->la_len) { /* nothing is looked ahead here; if it were, it goes first */
+        size_t n = r->la_len < rest ? r->la_len : (size_t)rest;
+        r->la_pos += n;
+        r->la_len -= n;
+        r->offset += n;
+        rest -= n;
+    }
+    if (rc == 0 && rest) {
+        uint64_t at = r->offset;
+        struct xsr_chan *ch = r->ch;
+        uint64_t before = xsr_chan_offset(ch);
+        rc = xsr_chan_skip(ch, rest, err);
+        r->offset += xsr_chan_offset(ch) - before;
+        if (rc == XSR_ETRUNC)
+            rc = truncated(r, at, "the pages of a PAGE_DATA record", (size_t)(r->offset - at),
+                           (size_t)rest, err);
+        else if (rc < 0)
+            rc = chan_failed(rc, at, err);
+    }
+    if (rc < 0) {
+        if (err && rc == XSR_ETRUNC)
+            err->offset = start;
+        return rc;
+    }
+    r->failed_has_type = false;
+    rec->type = XSR_REC_PAGE_DATA;
+    rec->length = length;
+    rec->body = r->buf;
+    rec->padding = NULL;
+    rec->offset = start;
+    rec->skipped = length - (uint32_t)keep;
+    return 0;
+}
+
+int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct xsr_error *err)
+{
+    if (!r || !rec)
+        return xsr_error_set(err, XSR_EINVAL, "xsri_reader_record_skim needs a reader and a record");
+    if (r->can_view) /* views cost nothing: read as usual */
+        return xsr_reader_record(r, rec, err);
+    r->failed_has_type = false;
+    r->rhdr_at = NULL;
+    uint64_t start = r->offset;
+    const uint8_t *h;
+    size_t avail;
+    int rc = xsri_reader_peek(r, XSR_RHDR_SIZE, &h, &avail, err);
+    if (rc < 0)
+        return rc;
+    if (avail == 0)
+        return 1;
+    struct xsr_rhdr rh;
+    xsr_rhdr_decode(h, r->order, &rh);
+    /* anything else, and a length no valid PAGE_DATA has (its padding is
+     * then checked), is read as usual; the reader says what is wrong */
+    if (avail < XSR_RHDR_SIZE || rh.type != XSR_REC_PAGE_DATA || rh.length > r->max_record ||
+        rh.length % 8)
+        return xsr_reader_record(r, rec, err);
+    rc = consume(r, XSR_RHDR_SIZE, r->rhdr, "a record header", &h, err);
+    if (rc < 0)
+        return rc;
+    r->rhdr_at = h;
+    r->failed_has_type = true;
+    r->failed_type = rh.type;
+    return page_data_skim(r, rec, start, rh.length, err);
 }
 
 int xsr_reader_at_eof(struct xsr_reader *r, struct xsr_error *err)

@@ -36,6 +36,10 @@ int xsri_reader_take_upto(struct xsr_reader *r, size_t max, const uint8_t **view
 int xsri_reader_fixed(struct xsr_reader *r, size_t n, const char *what, const uint8_t **view,
                       struct xsr_error *err);
 
+/* xsr_reader_record, but the pages of a PAGE_DATA record are passed over in
+ * the channel (struct xsr_record.skipped) when it has no views. */
+int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct xsr_error *err);
+
 /* The 8 header bytes of the last record read (valid until the next read). */
 const uint8_t *xsri_reader_rhdr(const struct xsr_reader *r);
 

@@ -63,6 +63,7 @@ struct xsr_walker {
     size_t trailing_chunk;
     uint32_t max_record;
     bool stop_at_end;
+    bool skip_page_data;
 };
 
 struct xsr_walker *xsr_walker_new(struct xsr_chan *ch, const struct xsr_walker_opts *opts,
@@ -91,6 +92,7 @@ struct xsr_walker *xsr_walker_new(struct xsr_chan *ch, const struct xsr_walker_o
     }
     w->forced = o.format;
     w->stop_at_end = o.stop_at_end;
+    w->skip_page_data = o.skip_page_data;
     w->max_record = o.max_record ? o.max_record : XSR_REC_LENGTH_MAX;
     w->trailing_chunk = o.trailing_chunk ? o.trailing_chunk : TRAILING_CHUNK_DEFAULT;
     if (w->trailing_chunk > XSR_REC_LENGTH_MAX)
@@ -239,7 +241,8 @@ static int read_record(struct xsr_walker *w, enum xsr_layer layer, int64_t index
 {
     uint64_t start = xsr_reader_offset(w->r);
     xsr_reader_set_order(w->r, order);
-    int rc = xsr_reader_record(w->r, rec, err);
+    int rc = w->skip_page_data && layer == XSR_LAYER_LIBXC ? xsri_reader_record_skim(w->r, rec, err)
+                                                          : xsr_reader_record(w->r, rec, err);
     if (rc == 1) {
         xsr_error_set(err, XSR_ETRUNC,
                          "the input ended at offset %#" PRIx64 " after %" PRId64

@@ -322,6 +322,9 @@ int xsr_writer_event(struct xsr_writer *w, const struct xsr_event *ev, struct xs
     case XSR_EV_LIBXL_RECORD:
     case XSR_EV_RECORD: {
         const struct xsr_record *rec = &ev->u.rec;
+        if (rec->skipped)
+            return xsr_error_set(err, XSR_EINVAL, "a record whose page data was skipped cannot "
+                                 "be written: walk without skip_page_data");
         uint8_t hdr[XSR_RHDR_SIZE];
         if (ev->raw && ev->raw_len == XSR_RHDR_SIZE) {
             memcpy(hdr, ev->raw, sizeof(hdr));
