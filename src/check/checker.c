@@ -219,6 +219,7 @@ int xsr_verify(struct xsr_chan *ch, enum xsr_layer format, const struct xsr_chec
     int rc;
 
     wo.format = format;
+    wo.skip_page_data = true; /* no rule reads the pages themselves */
     rc = xsri_check_walk_start(&k, ch, &wo, opts, err);
     if (rc < 0)
         goto out;

@@ -266,7 +266,7 @@ int xsr_dump(struct xsr_chan *in, const struct xsr_dump_opts *user, FILE *out, s
     if (!d.em)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory starting the dump");
 
-    rc = xsri_dump_walk_start(&k, in, opts->format, opts->lenient, xsri_findings_add, &d.pending, err);
+    rc = xsri_dump_walk_start(&k, in, opts->format, opts->lenient, false, xsri_findings_add, &d.pending, err);
     if (rc < 0)
         goto out;
     if (opts->json)

@@ -12,12 +12,14 @@
 #include "dump_internal.h"
 
 int xsri_dump_walk_start(struct xsri_check_walk *k, struct xsr_chan *in, enum xsr_layer format,
-                         bool lenient, xsr_finding_fn on_finding, void *ctx, struct xsr_error *err)
+                         bool lenient, bool skip_pages, xsr_finding_fn on_finding, void *ctx,
+                         struct xsr_error *err)
 {
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsr_check_opts co = XSR_CHECK_OPTS_INIT;
 
     wo.format = format;
+    wo.skip_page_data = skip_pages;
     co.lenient = lenient;
     co.on_finding = on_finding;
     co.ctx = ctx;

@@ -16,10 +16,12 @@
 #include "check/walk.h"
 #include "dump_emit.h"
 
-/* The checked walk over in as dump and report run it: format, leniency, and
- * findings to on_finding(ctx). */
+/* The checked walk over in as dump and report run it: format, leniency,
+ * findings to on_finding(ctx); skip_pages: pass over the pages of PAGE_DATA
+ * unread (no consumer then sees them). */
 int xsri_dump_walk_start(struct xsri_check_walk *k, struct xsr_chan *in, enum xsr_layer format,
-                         bool lenient, xsr_finding_fn on_finding, void *ctx, struct xsr_error *err);
+                         bool lenient, bool skip_pages, xsr_finding_fn on_finding, void *ctx,
+                         struct xsr_error *err);
 /*
  * What xsr_dump and xsr_verify_report return once the output (of the kind
  * `what`, for messages) is written: XSR_ENOMEM if it is incomplete (oom),

@@ -127,7 +127,7 @@ int xsr_verify_report(struct xsr_chan *in, const struct xsr_report_opts *user, F
         if (!r.em)
             return xsr_error_set(err, XSR_ENOMEM, "out of memory starting the report");
     }
-    rc = xsri_dump_walk_start(&k, in, o->format, o->lenient, on_finding, &r, err);
+    rc = xsri_dump_walk_start(&k, in, o->format, o->lenient, true, on_finding, &r, err);
     if (rc < 0)
         goto out;
     total = xsr_chan_size(in);
