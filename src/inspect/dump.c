@@ -131,13 +131,16 @@ static void json_flush(struct dump *d, const char *sep)
  * writer (XSRI_JSON_SPLICE: the pfns of --pages) streamed in its place. */
 static void json_flush_item(struct dump *d, const char *sep, const struct xsr_event *ev)
 {
-    struct json_object *o = xsri_emit_json_take(d->em);
+    bool spliced;
+    struct json_object *o = xsri_emit_json_take(d->em, &spliced);
     const char *txt, *at;
 
     if (!o)
         return;
     txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    at = txt ? strstr(txt, XSRI_JSON_SPLICE_TEXT) : NULL;
+    /* only an item with a placeholder: a stream's JSON (the xl
+     * configuration) may hold the placeholder's text as a string */
+    at = txt && spliced ? strstr(txt, XSRI_JSON_SPLICE_TEXT) : NULL;
     if (!txt) {
         d->oom = true;
     } else if (!at) {

@@ -36,6 +36,7 @@ struct xsri_emit {
     unsigned overflow;   /* frames beyond EMIT_DEPTH_MAX (ignored) */
     struct frame st[EMIT_DEPTH_MAX];
     struct json_object *done; /* JSON: finished root */
+    bool spliced;             /* JSON: a placeholder was set since the last take */
 };
 
 struct xsri_emit *xsri_emit_text_new(FILE *out, unsigned indent)
@@ -620,8 +621,10 @@ void xsri_emit_json_value(struct xsri_emit *e, const char *key, struct json_obje
 
 void xsri_emit_json_splice(struct xsri_emit *e, const char *key)
 {
-    if (e->json && !skip(e))
+    if (e->json && !skip(e)) {
         j_add(e, key, json_object_new_string(XSRI_JSON_SPLICE), false);
+        e->spliced = true;
+    }
 }
 
 void xsri_emit_text_line(struct xsri_emit *e, const char *fmt, ...)
@@ -638,10 +641,13 @@ void xsri_emit_text_line(struct xsri_emit *e, const char *fmt, ...)
     fputc('\n', e->out);
 }
 
-struct json_object *xsri_emit_json_take(struct xsri_emit *e)
+struct json_object *xsri_emit_json_take(struct xsri_emit *e, bool *spliced)
 {
     struct json_object *o = e->done;
 
+    if (spliced)
+        *spliced = e->spliced;
+    e->spliced = false;
     e->done = NULL;
     return o;
 }

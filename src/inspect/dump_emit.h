@@ -60,8 +60,10 @@ void xsri_emit_json_value(struct xsri_emit *e, const char *key, struct json_obje
  * JSON only: key gets a placeholder that the writer of the finished object
  * replaces with a value it writes itself (a list too long to build as a
  * tree).  The placeholder is a string of control characters, which no
- * string of the emitter can hold (they become "\xNN"), so its serialised
- * form XSRI_JSON_SPLICE_TEXT occurs nowhere else.
+ * string of the emitter holds (they become "\xNN"); a JSON value the stream
+ * supplies (xsri_emit_json_value) may, so the writer looks for
+ * XSRI_JSON_SPLICE_TEXT only in an object that xsri_emit_json_take says has
+ * a placeholder, and no such object carries a stream's JSON value.
  */
 #define XSRI_JSON_SPLICE "\001splice\001"
 #define XSRI_JSON_SPLICE_TEXT "\"\\u0001splice\\u0001\""
@@ -74,7 +76,9 @@ void xsri_emit_text_line(struct xsri_emit *e, const char *fmt, ...) __attribute_
  * NULL if out of memory).  Used for every string the stream supplies. */
 char *xsri_clean_string(const char *s, size_t n);
 
-/* JSON only: the finished depth-0 object (the caller owns it), or NULL. */
-struct json_object *xsri_emit_json_take(struct xsri_emit *e);
+/* JSON only: the finished depth-0 object (the caller owns it), or NULL;
+ * *spliced (if not NULL): whether it holds an xsri_emit_json_splice
+ * placeholder. */
+struct json_object *xsri_emit_json_take(struct xsri_emit *e, bool *spliced);
 
 #endif

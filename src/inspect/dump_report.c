@@ -55,7 +55,7 @@ void xsri_json_doc_begin(FILE *out, int version, const char *command, const char
 
 bool xsri_json_write_taken(FILE *out, const char *sep, struct xsri_emit *e)
 {
-    struct json_object *o = xsri_emit_json_take(e);
+    struct json_object *o = xsri_emit_json_take(e, NULL);
 
     if (!o)
         return false;
