@@ -38,6 +38,12 @@ void fz_on_finding(void *ctx, const struct xsr_finding *f)
     case XSR_SEV_NOTE: c->notes++; break;
     default: fz_fail("finding %s with severity %d", f->rule, (int)f->severity);
     }
+    if (strcmp(f->rule, "check.suppressed") == 0) { /* "<where>: N further findings of ..." */
+        const char *n = strrchr(f->message, ':');
+        FZ_CHECK(n && n[1] == ' ' && n[2] >= '1' && n[2] <= '9', "check.suppressed without a count: %s",
+                 f->message);
+        c->suppressed += strtoull(n + 2, NULL, 10);
+    }
     uint64_t h = c->digest ? c->digest : 0xcbf29ce484222325ULL;
     int sev = (int)f->severity;
     h = mix(h, &sev, sizeof(sev));

@@ -27,6 +27,7 @@ _Noreturn void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* What a verification reported, condensed so that two runs can be compared. */
 struct fz_findings {
     unsigned errors, warnings, notes;
+    uint64_t suppressed; /* counted but not reported, as check.suppressed notes say */
     uint64_t digest; /* of the sequence of (severity, rule, offset, record index) */
 };
 
