@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <xsr/vcpu.h>
+
 #include "receive/receive.h"
 
 /* ---------------------------------------------------- vCPU registers */
@@ -26,7 +28,8 @@ struct xsri_vcpu_regs {
     uint64_t gr[XSRI_NGREG];
     uint64_t cr[5];            /* cr0, (cr1: PV user cr3), cr2, cr3, cr4 */
     uint64_t kernel_gs_base;   /* PV gs_base_user / HVM shadow_gs */
-    const uint8_t *fxsave;     /* 512-byte FXSAVE area inside the context */
+    const uint8_t *fxsave;     /* 512-byte FXSAVE area inside the context (or cpu) */
+    uint8_t cpu[XSR_HVM_CPU_SIZE]; /* a short HVM CPU entry, zero-extended */
 };
 /* Names of gr[] entries ("r15", ...). */
 extern const char *const xsri_greg_names[XSRI_NGREG];
@@ -34,7 +37,8 @@ extern const char *const xsri_greg_names[XSRI_NGREG];
 /* PV: ctx is the vcpu_guest_context (record body after the 8-byte prefix). */
 int xsri_pv_regs(const uint8_t *ctx, uint32_t len, unsigned guest_width, enum xsr_byte_order o,
                  struct xsri_vcpu_regs *r, struct xsr_error *err);
-/* HVM: body of a CPU save entry (1032 bytes, or the 1016-byte compat form). */
+/* HVM: body of a CPU save entry: 1032 bytes, the 1016-byte compat form, or
+ * a shorter body read zero-extended to 1032 bytes, as Xen's loader does. */
 int xsri_hvm_regs(const uint8_t *body, uint32_t len, enum xsr_byte_order o,
                   struct xsri_vcpu_regs *r, struct xsr_error *err);
 

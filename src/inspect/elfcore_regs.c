@@ -67,11 +67,14 @@ int xsri_pv_regs(const uint8_t *ctx, uint32_t len, unsigned guest_width, enum xs
 int xsri_hvm_regs(const uint8_t *b, uint32_t len, enum xsr_byte_order o,
                   struct xsri_vcpu_regs *r, struct xsr_error *err)
 {
+    (void)err; /* every length Xen loads is read */
     memset(r, 0, sizeof(*r));
-    if (len < XSR_HVM_CPU_COMPAT_SIZE)
-        return xsr_error_set(err, XSR_EFORMAT,
-                             "the HVM CPU entry has %" PRIu32 " bytes, fewer than the %u of its "
-                             "shortest (compat) form", len, XSR_HVM_CPU_COMPAT_SIZE);
+    if (len != XSR_HVM_CPU_COMPAT_SIZE && len < XSR_HVM_CPU_SIZE) {
+        /* hvm_load_entry_zeroextend: an older, shorter body, the rest zero */
+        memcpy(r->cpu, b, len);
+        b = r->cpu;
+        len = XSR_HVM_CPU_SIZE;
+    }
     fill(b, xsr_vcpu_kind_hvm(len), o, r);
     return 0;
 }
