@@ -2,7 +2,11 @@
 # Migration over loopback TCP against a plain socket copy of as many bytes,
 # measured in the same run: `xsr migrate` of an idle sim guest to `xsr
 # migrate-receive`, plain, with TLS (mutual authentication) and with
-# --compress zstd, each as a ratio to xsr-bench-sockcopy.  See bench/README.md.
+# --compress zstd, each as a ratio to xsr-bench-sockcopy.  A second baseline,
+# xsr-bench-sockcopy --pages, sends the guest file's pages from a fresh
+# mapping in shuffled order into a fresh mapping on the other side: the cost
+# of touching guest memory, which every migration pays and which on some
+# machines (nested virtualisation) dwarfs the copy.  See bench/README.md.
 #
 #   bench/migrate.sh [--build DIR] [--size SIZE] [--runs N] [--keep]
 #
@@ -95,25 +99,29 @@ wire_zstd() {
     sed -n 's/^\([0-9][0-9]*\) bytes.*/\1/p' "$tmp/dd.err"
 }
 
-: >"$tmp/plain" && : >"$tmp/tls" && : >"$tmp/zstd" && : >"$tmp/base"
+: >"$tmp/plain" && : >"$tmp/tls" && : >"$tmp/zstd" && : >"$tmp/base" && : >"$tmp/pages"
 for i in $(seq "$runs"); do
     for m in plain tls zstd; do
         migrate $m >>"$tmp/$m"
     done
     bytes=$(awk 'NR == 1 { printf "%.0f", $2 * 1048576 }' "$tmp/plain")
     "$copy" "$bytes" >>"$tmp/base" || die "xsr-bench-sockcopy"
+    "$copy" --pages "$tmp/guest.sim" "$tmp/pages.bin" "$bytes" >>"$tmp/pages" || die "xsr-bench-sockcopy --pages"
+    rm -f "$tmp/pages.bin"
     echo "run $i of $runs done" >&2
 done
 wire=$(wire_zstd)
 mib=$(awk 'NR == 1 { print $2 }' "$tmp/plain")
 base=$(median <"$tmp/base")
-echo "guest: PV, $size idle, live; stream $mib MiB; median of $runs runs; $(nproc) CPUs"
-printf '%-28s %8s %10s %8s %10s\n' line seconds GiB/s ratio "wire MiB"
+pages=$(median <"$tmp/pages")
+echo "guest: PV, $size idle, live; stream $mib MiB; median of $runs runs; $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %8s %8s %8s %11s %10s\n' line seconds GiB/s ratio "ratio pages" "wire MiB"
 row() { # NAME SECONDS WIRE_MIB
-    awk -v n="$1" -v t="$2" -v b="$base" -v m="$mib" -v w="$3" 'BEGIN {
-        printf "%-28s %8.3f %10.2f %7.2fx %10s\n", n, t, m / 1024 / t, b / t, w }'
+    awk -v n="$1" -v t="$2" -v b="$base" -v p="$pages" -v m="$mib" -v w="$3" 'BEGIN {
+        printf "%-34s %8.3f %8.2f %7.2fx %10.2fx %10s\n", n, t, m / 1024 / t, b / t, p / t, w }'
 }
 row "socket copy (baseline)" "$base" "$mib"
+row "socket copy of the guest's pages" "$pages" "$mib"
 for m in plain tls zstd; do
     t=$(awk '{ print $1 }' "$tmp/$m" | median)
     case $m in

@@ -87,9 +87,6 @@ static void bind(struct sim_dom *s)
     s->p2mlist = (uint64_t *)(s->base + s->h->off_p2mlist);
     s->state = s->base + s->h->off_state;
     s->frames = s->base + s->h->off_frames;
-    /* frames are used in shuffled order: read-ahead around each fault would
-     * read (and, in a sparse file, zero) far more than is used */
-    (void)madvise(s->frames, s->h->nr_frames * SIM_PAGE, MADV_RANDOM);
 }
 
 static int init_common(struct sim_dom *s, const char *path, struct xsr_error *err)

@@ -83,6 +83,7 @@ struct sim_dom {
     uint64_t *p2m, *m2p, *freel, *p2mlist;
     uint8_t *pinfo, *state, *frames;
     bool destroyed;
+    int prefaulted;             /* atomic: frames mapped for 1 reading, 2 writing */
     /* dirty log (process memory) */
     uint64_t *dirty;            /* words, atomic access */
     uint64_t dirty_words;

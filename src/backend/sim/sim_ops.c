@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <xsr/domctx.h>
 
@@ -194,12 +195,35 @@ static void op_close(struct xsr_domain *d)
 
 /* ---------------------------------------------------------------- memory */
 
+/*
+ * The first map of frames maps every frame at once (one madvise instead of a
+ * fault per page: the frames are used in shuffled order, so the kernel's
+ * fault-around does not help, and a save or restore touches them all).
+ */
+static void prefault(struct sim_dom *s, int prot)
+{
+#if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
+    int want = prot & XSR_MAP_WRITE ? 2 : 1;
+    if (__atomic_load_n(&s->prefaulted, __ATOMIC_RELAXED) >= want)
+        return;
+    __atomic_store_n(&s->prefaulted, want, __ATOMIC_RELAXED);
+    /* best effort: an older kernel faults the pages in one by one */
+    (void)madvise(s->frames, s->h->nr_frames * SIM_PAGE,
+                  want == 2 ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+#else
+    (void)s;
+    (void)prot;
+#endif
+}
+
 static int op_map(struct xsr_domain *d, int prot, const uint64_t *pfns, uint32_t n, void **pages,
                   int *errs, void **handle, struct xsr_error *err)
 {
     struct sim_dom *s = sim_of(d);
     if (!(prot & (XSR_MAP_READ | XSR_MAP_WRITE)) || (n && (!pfns || !pages || !errs)))
         return xsr_error_set(err, XSR_EINVAL, "map_frames: bad arguments");
+    if (n)
+        prefault(s, prot);
     for (uint32_t i = 0; i < n; i++) {
         uint64_t mfn = sim_p2m(s, pfns[i]);
         bool ok = mfn != XSR_INVALID_FRAME && sim_type(s, pfns[i]) != XSR_PFN_BROKEN;
