@@ -44,9 +44,12 @@ struct xsr_domctx_parts {
 int xsr_domctx_build(const struct xsr_domctx_parts *p, enum xsr_byte_order o, uint8_t *dst,
                      size_t cap, size_t *len, struct xsr_error *err);
 /*
- * Decode a blob into parts (pointers into blob).  Checks the v9 rules:
- * HEADER first (magic, version 1), known typecodes, instance 0, at most one
- * of each entry, exact sizes, zero padding, END last with nothing after it.
+ * Decode a blob into parts (pointers into blob) as Xen's loader reads it:
+ * HEADER first (magic, version 1, only one), known typecodes, instance 0,
+ * exact sizes, zero padding, up to END.  A repeated SHARED_INFO or TSC_INFO
+ * replaces the earlier one (the 32-bit flag stays set once set); bytes after
+ * END are not read.  The checker reports both (domctx.duplicate,
+ * domctx.trailing).
  */
 int xsr_domctx_split(const uint8_t *blob, size_t len, enum xsr_byte_order o,
                      struct xsr_domctx_parts *p, struct xsr_error *err);
