@@ -49,7 +49,9 @@ struct xsr_live_state {
 typedef enum xsr_live_decision (*xsr_live_policy_fn)(void *ctx, const struct xsr_live_state *s);
 
 enum xsr_live_policy {
-    XSR_POLICY_DOWNTIME = 0, /* stop as soon as the dirty pages fit the downtime target */
+    XSR_POLICY_DOWNTIME = 0, /* Xen's passes while they shrink the dirty set, then stop
+                              * once it fits the downtime target; give up sooner when
+                              * a pass no longer shrinks it */
     XSR_POLICY_XEN,          /* Xen's: after max_iterations (5) or below max_dirty_pages (50) */
 };
 
@@ -65,9 +67,9 @@ struct xsr_save_opts {
     enum xsr_live_policy policy;
     xsr_live_policy_fn policy_fn; /* overrides policy when set */
     void *policy_ctx;
-    uint32_t max_iterations;   /* 0: 5 (Xen) / 30 (downtime) */
+    uint32_t max_iterations;   /* 0: 5 (Xen) / 10 (downtime) */
     uint32_t downtime_ms;      /* 0: 300 */
-    uint64_t max_dirty_pages;  /* Xen's policy: 0: 50 */
+    uint64_t max_dirty_pages;  /* stop below this many dirty pages; 0: 50 */
     uint32_t timeout_ms;       /* 0: none; then stop-and-copy (or abort) */
     uint64_t bandwidth_limit;  /* bytes/s, 0: none */
     bool abort_if_not_converged;

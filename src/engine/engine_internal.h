@@ -63,6 +63,8 @@ struct xsri_save {
 
 /* The downtime a stop now would cost at the measured bandwidth (policy.c). */
 uint64_t xsri_policy_downtime_ms(const struct xsr_live_state *s);
+/* Whether a live save stopping in state s met its target (policy.c). */
+bool xsri_policy_converged(const struct xsr_save_opts *o, const struct xsr_live_state *s);
 
 /* Monotonic time in ns. */
 uint64_t xsri_now_ns(void);

@@ -309,8 +309,7 @@ static int live_passes(struct xsri_save *s, struct xsr_save_result *r, struct xs
             break;
         }
         if (dec == XSR_LIVE_STOP_AND_COPY) {
-            r->converged = xsri_policy_downtime_ms(&ls) <= (s->o.downtime_ms ? s->o.downtime_ms : 300u) ||
-                           dirty < (s->o.max_dirty_pages ? s->o.max_dirty_pages : 50u);
+            r->converged = xsri_policy_converged(&s->o, &ls);
             break;
         }
     }

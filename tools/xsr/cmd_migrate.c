@@ -45,7 +45,7 @@ static const char usage[] =
     "      --policy P           downtime (default) or xen; see xsr save\n"
     "      --downtime-ms N      the downtime target (default 300)\n"
     "      --max-iterations N   passes before stopping anyway\n"
-    "      --max-dirty-pages N  xen policy: stop below N dirty pages\n"
+    "      --max-dirty-pages N  stop below N dirty pages (default 50)\n"
     "      --timeout SECONDS    stop pre-copying after this long\n"
     "      --bandwidth-limit R  send at most R bytes/s (K/M/G suffixes)\n"
     "      --abort-if-not-converged\n"
