@@ -42,14 +42,7 @@ static const char usage[] =
     "  -w, --workload SPEC      a workload that writes guest memory meanwhile\n"
     "                           (xsr sim run's SPEC, e.g. hot:10,rate=20K)\n"
     "  -s, --stream-version N   libxc stream version 2, 3 (default) or 4\n"
-    "      --policy P           downtime (default) or xen; see xsr save\n"
-    "      --downtime-ms N      the downtime target (default 300)\n"
-    "      --max-iterations N   passes before stopping anyway\n"
-    "      --max-dirty-pages N  stop below N dirty pages (default 50)\n"
-    "      --timeout SECONDS    stop pre-copying after this long\n"
-    "      --bandwidth-limit R  send at most R bytes/s (K/M/G suffixes)\n"
-    "      --abort-if-not-converged\n"
-    "                           give up (the guest runs on here) rather than a long downtime\n"
+    ENGINE_LIVE_HELP
     "      --debug              add Xen's VERIFY pass\n"
     "      --progress WHAT      line (on a terminal, the default), json or none\n"
     "  -q, --quiet              no progress line and no summary\n"
@@ -59,8 +52,7 @@ static const char usage[] =
     "the guest is), 2 bad usage.\n";
 
 enum {
-    OPT_NO_LIVE = 0x100, OPT_POLICY, OPT_DOWNTIME, OPT_MAX_IT, OPT_MAX_DIRTY, OPT_TIMEOUT, OPT_BW,
-    OPT_ABORT, OPT_DEBUG, OPT_PROGRESS,
+    OPT_NO_LIVE = 0x100, OPT_DEBUG, OPT_PROGRESS,
 };
 
 struct source {
@@ -138,13 +130,7 @@ int cmd_migrate(int argc, char **argv)
         { "no-live", no_argument, NULL, OPT_NO_LIVE },
         { "workload", required_argument, NULL, 'w' },
         { "stream-version", required_argument, NULL, 's' },
-        { "policy", required_argument, NULL, OPT_POLICY },
-        { "downtime-ms", required_argument, NULL, OPT_DOWNTIME },
-        { "max-iterations", required_argument, NULL, OPT_MAX_IT },
-        { "max-dirty-pages", required_argument, NULL, OPT_MAX_DIRTY },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "bandwidth-limit", required_argument, NULL, OPT_BW },
-        { "abort-if-not-converged", no_argument, NULL, OPT_ABORT },
+        ENGINE_LIVE_LONGOPTS,
         { "debug", no_argument, NULL, OPT_DEBUG },
         { "progress", required_argument, NULL, OPT_PROGRESS },
         { "quiet", no_argument, NULL, 'q' },
@@ -171,38 +157,6 @@ int cmd_migrate(int argc, char **argv)
                 return cli_usage_error(argv[0], "bad --stream-version '%s'", optarg);
             src.o.version = (uint32_t)v;
             break;
-        case OPT_POLICY:
-            if (strcmp(optarg, "xen") == 0)
-                src.o.policy = XSR_POLICY_XEN;
-            else if (strcmp(optarg, "downtime") == 0)
-                src.o.policy = XSR_POLICY_DOWNTIME;
-            else
-                return cli_usage_error(argv[0], "--policy must be downtime or xen, not '%s'", optarg);
-            break;
-        case OPT_DOWNTIME:
-            if (!cli_parse_u64(optarg, 1, 3600000, &v))
-                return cli_usage_error(argv[0], "bad --downtime-ms '%s'", optarg);
-            src.o.downtime_ms = (uint32_t)v;
-            break;
-        case OPT_MAX_IT:
-            if (!cli_parse_u64(optarg, 1, 10000, &v))
-                return cli_usage_error(argv[0], "bad --max-iterations '%s'", optarg);
-            src.o.max_iterations = (uint32_t)v;
-            break;
-        case OPT_MAX_DIRTY:
-            if (!cli_parse_u64(optarg, 1, UINT64_MAX, &src.o.max_dirty_pages))
-                return cli_usage_error(argv[0], "bad --max-dirty-pages '%s'", optarg);
-            break;
-        case OPT_TIMEOUT:
-            if (!cli_parse_u64(optarg, 1, 86400, &v))
-                return cli_usage_error(argv[0], "bad --timeout '%s'", optarg);
-            src.o.timeout_ms = (uint32_t)v * 1000u;
-            break;
-        case OPT_BW:
-            if (!cli_parse_size(optarg, &src.o.bandwidth_limit) || !src.o.bandwidth_limit)
-                return cli_usage_error(argv[0], "bad --bandwidth-limit '%s'", optarg);
-            break;
-        case OPT_ABORT: src.o.abort_if_not_converged = true; break;
         case OPT_DEBUG: src.o.debug = true; break;
         case OPT_PROGRESS:
             if (!engine_progress_option(argv[0], optarg, &pr))
@@ -211,6 +165,11 @@ int cmd_migrate(int argc, char **argv)
         case 'q': quiet = true; break;
         case 'h': return cli_help(usage);
         default:
+            if (engine_is_live_option(c)) {
+                if (!engine_live_option(argv[0], c, optarg, &src.o))
+                    return CLI_EXIT_USAGE;
+                break;
+            }
             if (c >= MIG_OPT_TLS_CERT && c <= MIG_OPT_IDLE) {
                 if (!mig_transport_option(argv[0], c, optarg, &net))
                     return CLI_EXIT_USAGE;

@@ -32,16 +32,7 @@ static const char usage[] =
     "  -l, --live               pre-copy while the guest runs (it is unpaused first)\n"
     "  -w, --workload SPEC      with --live: a workload that writes guest memory\n"
     "                           meanwhile (xsr sim run's SPEC, e.g. hot:10,rate=20K)\n"
-    "      --policy P           downtime (default: Xen's passes while they shrink the\n"
-    "                           dirty set, then stop once it fits the downtime target)\n"
-    "                           or xen (5 passes or < 50 dirty pages)\n"
-    "      --downtime-ms N      the downtime target (default 300)\n"
-    "      --max-iterations N   passes before stopping anyway (xen 5, downtime 10)\n"
-    "      --max-dirty-pages N  stop below N dirty pages (default 50)\n"
-    "      --timeout SECONDS    stop pre-copying after this long\n"
-    "      --bandwidth-limit R  send at most R bytes/s (K/M/G suffixes)\n"
-    "      --abort-if-not-converged\n"
-    "                           fail (the guest runs on) instead of a long downtime\n"
+    ENGINE_LIVE_HELP
     "      --progress WHAT      line (on a terminal, the default), json (one event per\n"
     "                           line on stderr) or none\n"
     "  -q, --quiet              no progress line and no summary\n"
@@ -51,8 +42,7 @@ static const char usage[] =
     "Exit status: 0 saved, 1 failed (nothing left at OUT), 2 bad usage.\n";
 
 enum {
-    OPT_CONFIG = 0x100, OPT_NO_ZERO, OPT_DEBUG, OPT_POLICY, OPT_DOWNTIME, OPT_MAX_IT,
-    OPT_MAX_DIRTY, OPT_TIMEOUT, OPT_BW, OPT_ABORT, OPT_PROGRESS,
+    OPT_CONFIG = 0x100, OPT_NO_ZERO, OPT_DEBUG, OPT_PROGRESS,
 };
 
 struct save_job {
@@ -107,13 +97,7 @@ int cmd_save(int argc, char **argv)
         { "debug", no_argument, NULL, OPT_DEBUG },
         { "live", no_argument, NULL, 'l' },
         { "workload", required_argument, NULL, 'w' },
-        { "policy", required_argument, NULL, OPT_POLICY },
-        { "downtime-ms", required_argument, NULL, OPT_DOWNTIME },
-        { "max-iterations", required_argument, NULL, OPT_MAX_IT },
-        { "max-dirty-pages", required_argument, NULL, OPT_MAX_DIRTY },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "bandwidth-limit", required_argument, NULL, OPT_BW },
-        { "abort-if-not-converged", no_argument, NULL, OPT_ABORT },
+        ENGINE_LIVE_LONGOPTS,
         { "progress", required_argument, NULL, OPT_PROGRESS },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -123,8 +107,6 @@ int cmd_save(int argc, char **argv)
     struct engine_progress prog_out = {0};
     const char *config_path = NULL, *workload = NULL;
     bool quiet = false;
-    uint32_t secs = 0;
-    uint64_t v;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "s:F:clw:qh", longopts, NULL)) != -1) {
@@ -144,44 +126,19 @@ int cmd_save(int argc, char **argv)
         case OPT_DEBUG: j.o.debug = true; break;
         case 'l': j.o.live = true; break;
         case 'w': workload = optarg; break;
-        case OPT_POLICY:
-            if (strcmp(optarg, "xen") == 0)
-                j.o.policy = XSR_POLICY_XEN;
-            else if (strcmp(optarg, "downtime") == 0)
-                j.o.policy = XSR_POLICY_DOWNTIME;
-            else
-                return cli_usage_error(argv[0], "--policy must be downtime or xen, not '%s'", optarg);
-            break;
-        case OPT_DOWNTIME:
-            if (!parse_u32(argv[0], "--downtime-ms", optarg, 1, 3600000, &j.o.downtime_ms))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_IT:
-            if (!parse_u32(argv[0], "--max-iterations", optarg, 1, 10000, &j.o.max_iterations))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_DIRTY:
-            if (!cli_parse_u64(optarg, 1, UINT64_MAX, &j.o.max_dirty_pages))
-                return cli_usage_error(argv[0], "bad --max-dirty-pages '%s'", optarg);
-            break;
-        case OPT_TIMEOUT:
-            if (!parse_u32(argv[0], "--timeout", optarg, 1, 86400, &secs))
-                return CLI_EXIT_USAGE;
-            j.o.timeout_ms = secs * 1000u;
-            break;
-        case OPT_BW:
-            if (!cli_parse_size(optarg, &v) || v == 0)
-                return cli_usage_error(argv[0], "bad --bandwidth-limit '%s'", optarg);
-            j.o.bandwidth_limit = v;
-            break;
-        case OPT_ABORT: j.o.abort_if_not_converged = true; break;
         case OPT_PROGRESS:
             if (!engine_progress_option(argv[0], optarg, &prog_out))
                 return CLI_EXIT_USAGE;
             break;
         case 'q': quiet = true; break;
         case 'h': return cli_help(usage);
-        default: return cli_bad_option(argv[0]);
+        default:
+            if (engine_is_live_option(c)) {
+                if (!engine_live_option(argv[0], c, optarg, &j.o))
+                    return CLI_EXIT_USAGE;
+                break;
+            }
+            return cli_bad_option(argv[0]);
         }
     }
     if (argc - optind != 2)

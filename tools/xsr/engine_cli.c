@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Progress of xsr save and xsr restore: a line on a terminal, or JSON events. */
+/* Progress of the engine's commands (a line on a terminal, or JSON events)
+ * and the live-save knobs of xsr save and xsr migrate. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +69,6 @@ void engine_progress_cb(void *ctx, const struct xsr_progress *ev)
         snprintf(of, sizeof(of), " of %.0f", (double)ev->total_bytes / 1048576.0);
     fprintf(stderr, "\r\033[K%s: %s%s%.0f%s MiB%s", p->label, phase_name(ev->phase),
             ev->phase == XSR_PHASE_RESTORE ? " " : ", ", (double)ev->bytes / 1048576.0, of, dirty);
-    (void)pass;
     if (ev->iteration && ev->phase != XSR_PHASE_RESTORE)
         fprintf(stderr, " (%s%.0f MiB/s)", pass, ev->bandwidth / 1048576.0);
     p->drawn = true;
@@ -79,4 +79,57 @@ void engine_progress_done(struct engine_progress *p)
     if (p->drawn && p->line)
         fputs("\r\033[K", stderr);
     p->drawn = false;
+}
+
+static bool knob(const char *prog, const char *name, const char *arg, uint64_t min, uint64_t max,
+                 uint64_t *v)
+{
+    if (cli_parse_u64(arg, min, max, v))
+        return true;
+    cli_usage_error(prog, "bad %s '%s'", name, arg);
+    return false;
+}
+
+bool engine_live_option(const char *prog, int opt, const char *arg, struct xsr_save_opts *o)
+{
+    uint64_t v;
+    switch (opt) {
+    case OPT_LIVE_POLICY:
+        if (strcmp(arg, "xen") == 0)
+            o->policy = XSR_POLICY_XEN;
+        else if (strcmp(arg, "downtime") == 0)
+            o->policy = XSR_POLICY_DOWNTIME;
+        else
+            return cli_usage_error(prog, "--policy must be downtime or xen, not '%s'", arg), false;
+        return true;
+    case OPT_LIVE_DOWNTIME:
+        if (!knob(prog, "--downtime-ms", arg, 1, 3600000, &v))
+            return false;
+        o->downtime_ms = (uint32_t)v;
+        return true;
+    case OPT_LIVE_MAX_IT:
+        if (!knob(prog, "--max-iterations", arg, 1, 10000, &v))
+            return false;
+        o->max_iterations = (uint32_t)v;
+        return true;
+    case OPT_LIVE_MAX_DIRTY:
+        return knob(prog, "--max-dirty-pages", arg, 1, UINT64_MAX, &o->max_dirty_pages);
+    case OPT_LIVE_TIMEOUT:
+        if (!knob(prog, "--timeout", arg, 1, 86400, &v))
+            return false;
+        o->timeout_ms = (uint32_t)v * 1000u;
+        return true;
+    case OPT_LIVE_BW:
+        if (cli_parse_size(arg, &v) && v) {
+            o->bandwidth_limit = v;
+            return true;
+        }
+        cli_usage_error(prog, "bad --bandwidth-limit '%s'", arg);
+        return false;
+    case OPT_LIVE_ABORT:
+        o->abort_if_not_converged = true;
+        return true;
+    default:
+        return false;
+    }
 }
