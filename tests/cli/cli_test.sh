@@ -400,6 +400,11 @@ test_demo() {
     expect_grep "$tmp/demo.txt" 'sample-pv64-v3.xl: valid \(xl, libxc stream v3, x86 PV 64-bit.*restorable by Xen 4.14 and later' "demo verifies"
     expect_grep "$tmp/demo.txt" '^Summary of ' "demo prints the summary"
     expect_rc 0 "the demo image verifies on its own" "$xsr" verify "$tmp/demo/sample-pv64-v3.xl"
+    expect_grep "$tmp/demo.txt" '^   0 differences in memory' "demo restores the live-saved guest equal"
+    expect_grep "$tmp/demo.txt" '^   0 pages its page tables do not map; 0 torn pages' "demo checks the restored guest"
+    expect_rc 0 "the demo's live stream verifies" "$xsr" verify "$tmp/demo/guest-live.xl"
+    expect_rc 0 "the demo's restored guest equals its source" "$xsr" sim diff "$tmp/demo/guest.sim" "$tmp/demo/restored.sim"
+    expect_rc 0 "xsr demo DIR again" "$xsr" demo "$tmp/demo"
     expect_rc 0 "xsr demo (temporary directory)" env TMPDIR="$tmp" "$xsr" demo
     dir=$(sed -n 's|^   \(/.*\)/sample-pv64-v3.xl$|\1|p' "$tmp/out" | head -n 1)
     [ -n "$dir" ] && [ -s "$dir/sample-pv64-v3.xl" ] || fail "demo without DIR: no image reported"

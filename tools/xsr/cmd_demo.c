@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xsr demo: the built-in default job.  Generates a sample xl save image of a
- * 64-bit PV guest (libxc stream version 3, which Xen 4.14 on restores), verifies it and prints the
- * summary of its dump, saying what it does at each step.
+ * 64-bit PV guest (libxc stream version 3, which Xen 4.14 on restores),
+ * verifies it and prints the summary of its dump; then moves a simulated
+ * guest: live save, restore, compare (demo_live.c).  It says what it does
+ * at each step.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +20,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "demo.h"
 
 /* How to run this very program again: "xsr" when that is what PATH finds,
  * else its path (relative to the working directory when below it). */
@@ -51,7 +54,9 @@ static const char usage[] =
     "version 3, 2 vCPUs, 4 MiB of memory, one live pass, every optional\n"
     "record) into DIR (created if needed; default: a new temporary\n"
     "directory under $TMPDIR or /tmp), verify it and print the summary of\n"
-    "its dump.\n"
+    "its dump.  Then create a simulated 64-bit PV guest (32 MiB) there, save\n"
+    "it live while a workload writes its memory, restore the stream into a\n"
+    "new domain and compare it with the guest that was saved.\n"
     "\n"
     "  -h, --help   show this help\n"
     "\n"
@@ -192,10 +197,15 @@ int cmd_demo(int argc, char **argv)
     if (show(argv[0], path, show_summary) != 0)
         return CLI_EXIT_FAIL;
 
+    if (demo_live(argv[0], dir, 4) < 0)
+        return CLI_EXIT_FAIL;
+
     char self[PATH_MAX];
     const char *prog = program_path(self, sizeof(self));
     printf("\nDone.  Try next:\n"
            "  %s dump %s | less     every header and record\n"
-           "  %s verify --json %s   findings as JSON\n", prog, path, prog, path);
+           "  %s verify --json %s   findings as JSON\n"
+           "  %s sim show %s/guest.sim              the simulated guest\n",
+           prog, path, prog, path, prog, dir);
     return cli_flush_stdout(argv[0]) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
