@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The generic restore: one walk of the receiver model with the checker on
- * every event before anything of it is applied, the domain created once its
+ * The generic restore: one checked walk of the receiver model, each event
+ * refused on the checker's first error before anything of it is applied, the domain created once its
  * shape is known, and the completion (per-type state, common state,
  * commit).  A failure anywhere leaves no domain behind.
  */
@@ -86,17 +86,14 @@ static void on_finding(void *ctx, const struct xsr_finding *f)
     r->check_err.record_type = f->record_type;
 }
 
-static int check_event(struct xsri_restore *r, const struct xsr_event *ev, struct xsr_error *err)
+/* The checked walk has given the event's findings to on_finding already. */
+static int check_failed(struct xsri_restore *r, struct xsr_error *err)
 {
-    int rc = xsr_checker_event(r->checker, ev, err);
-    if (rc < 0)
-        return rc;
-    if (r->check_failed) {
-        if (err)
-            *err = r->check_err;
-        return XSR_EFORMAT;
-    }
-    return 0;
+    if (!r->check_failed)
+        return 0;
+    if (err)
+        *err = r->check_err;
+    return XSR_EFORMAT;
 }
 
 /* --------------------------------------------------------------- domain */
@@ -194,7 +191,7 @@ static int on_event(void *ctx, struct xsri_scan *s, const struct xsr_event *ev, 
 {
     (void)s;
     struct xsri_restore *r = ctx;
-    int rc = check_event(r, ev, err);
+    int rc = check_failed(r, err);
     if (rc == 0) {
         switch (ev->kind) {
         case XSR_EV_IMAGE_HEADER:
@@ -210,8 +207,6 @@ static int on_event(void *ctx, struct xsri_scan *s, const struct xsr_event *ev, 
             break;
         }
     }
-    if (rc < 0)
-        r->sink_failed = true;
     return rc;
 }
 
@@ -253,7 +248,6 @@ static void cleanup(struct xsri_restore *r)
     xsri_stash_free(&r->domain_context);
     xsri_stash_free(&r->cpuid);
     xsri_stash_free(&r->msr);
-    xsr_checker_free(r->checker);
 }
 
 static int run(struct xsri_restore *r, struct xsr_error *err)
@@ -262,9 +256,6 @@ static int run(struct xsri_restore *r, struct xsr_error *err)
     co.lenient = r->o.lenient;
     co.on_finding = on_finding;
     co.ctx = r;
-    r->checker = xsr_checker_new(&co, err);
-    if (!r->checker)
-        return err && err->code < 0 ? err->code : XSR_ENOMEM;
     xsri_restore_size(r);
 
     /* nothing after the END is read: on a migration connection xl's
@@ -273,30 +264,20 @@ static int run(struct xsri_restore *r, struct xsr_error *err)
                                    .stop_at_end = true };
     const struct xsri_scan_cb cb = {
         .ctx = r, .event = on_event, .iter_begin = on_iter, .batch = xsri_restore_batch,
-        .page = xsri_restore_page, .record_end = xsri_restore_record_end,
+        .page = xsri_restore_page, .record_end = xsri_restore_record_end, .check = &co,
     };
     struct xsri_scan scan;
     r->scan = &scan;
     int rc = xsri_scan_run(r->in, &ao, false, &cb, &scan, err);
     xsri_restore_unmap(r);
     r->res.bytes = scan.bytes;
-    r->res.format = xsr_checker_summary(r->checker)->format;
-    struct xsr_error ferr;
-    xsr_error_clear(&ferr);
-    if (rc < 0 && !r->sink_failed && !r->check_failed) {
-        /* the walk failed: the checker says so as a finding; err says where */
-        struct xsr_error werr = err ? *err : ferr;
-        (void)xsr_checker_finish(r->checker, rc, &werr, &ferr);
-    } else if (rc == 0) {
-        rc = xsr_checker_finish(r->checker, 0, NULL, err);
-        if (rc == 0 && r->check_failed) {
-            if (err)
-                *err = r->check_err;
-            rc = XSR_EFORMAT;
-        }
-        if (rc == 0 && (rc = complete(r, err)) < 0)
-            xsr_error_locate(err, r->res.bytes, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
-    }
+    r->res.format = scan.check.format;
+    /* a framing error is the walk's (err says where); the end-of-stream
+     * rules have been checked when the walk ended cleanly */
+    if (rc == 0)
+        rc = check_failed(r, err);
+    if (rc == 0 && (rc = complete(r, err)) < 0)
+        xsr_error_locate(err, r->res.bytes, XSR_LAYER_NONE, XSR_NO_INDEX, 0);
     xsri_scan_free(&scan);
     r->scan = NULL;
     return rc;

@@ -51,7 +51,6 @@ struct xsri_restore {
     struct xsr_restore_result res;
     const struct xsr_domain_factory *f;
     struct xsr_domain *d;           /* NULL until the first page needs it */
-    struct xsr_checker *checker;
     const struct xsri_restore_type *t;
     struct xsri_scan *scan;
     struct xsr_chan *in;
@@ -61,10 +60,9 @@ struct xsri_restore {
     bool pv_info;
     uint64_t max_pfn;               /* of the domain to create */
     uint32_t max_vcpus;
-    /* the checker's first error, reported when the event is done */
+    /* the checker's first error, refused before its event is applied */
     bool check_failed;
     struct xsr_error check_err;
-    bool sink_failed;               /* a callback (not the walk) failed */
     /* the current batch */
     uint64_t pfns[XSR_PAGE_BATCH_MAX];
     void *pages[XSR_PAGE_BATCH_MAX];

@@ -28,7 +28,6 @@ int xsri_restore_batch(void *ctx, struct xsri_scan *s, const struct xsri_batch *
     uint32_t npop = 0, nbrk = 0, nmap = 0;
     int rc;
 
-    r->sink_failed = true; /* until this batch is done */
     xsri_restore_unmap(r);
     if ((rc = xsri_restore_domain(r, err)) < 0)
         return rc;
@@ -67,7 +66,6 @@ int xsri_restore_batch(void *ctx, struct xsri_scan *s, const struct xsri_batch *
                                      r->pfns[k], xsr_strerror(r->errs[k]));
     }
     r->cursor = 0;
-    r->sink_failed = false;
     return 0;
 }
 
@@ -109,7 +107,6 @@ int xsri_restore_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg
     (void)s;
     struct xsri_restore *r = ctx;
     int rc = 0;
-    r->sink_failed = true;
     if (pg->data) {
         uint8_t *frame = r->pages[r->cursor++];
         if (pg->verify) {
@@ -147,8 +144,6 @@ int xsri_restore_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg
             break;
         }
     }
-    if (rc == 0)
-        r->sink_failed = false;
     return rc;
 }
 
