@@ -322,10 +322,14 @@ static int live_once(struct xsr_domain *d, const struct cfg *c, enum xsr_live_po
     return 0; /* the guest stays paused until the next run */
 }
 
+/* by downtime, then by bytes: the median run of equal downtimes is the
+ * median in bytes too, not whichever the sort left in the middle */
 static int cmp_run(const void *a, const void *b)
 {
     const struct live_run *x = a, *y = b;
-    return (x->r.downtime_ms > y->r.downtime_ms) - (x->r.downtime_ms < y->r.downtime_ms);
+    if (x->r.downtime_ms != y->r.downtime_ms)
+        return x->r.downtime_ms > y->r.downtime_ms ? 1 : -1;
+    return (x->r.bytes > y->r.bytes) - (x->r.bytes < y->r.bytes);
 }
 
 static int bench_live(const struct cfg *c, const char *path)
