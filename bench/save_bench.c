@@ -306,6 +306,10 @@ static int live_once(struct xsr_domain *d, const struct cfg *c, enum xsr_live_po
     o.live = true;
     o.policy = pol;
     o.bandwidth_limit = c->limit;
+    /* every page with its data: the workload turns zero pages into data
+     * pages run after run, so with elision each run would send more than
+     * the one before whatever its policy did */
+    o.no_zero_elision = true;
     out->r = (struct xsr_save_result)XSR_SAVE_RESULT_INIT;
     double t0 = now_s();
     int rc = xsr_save(d, ch, &o, &out->r, &err);
