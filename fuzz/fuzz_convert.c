@@ -2,14 +2,15 @@
 /*
  * xsr_convert_version on arbitrary bytes.  Input: one selector byte, then
  * the stream.  Selector bits 0-1: target version (0 and 1 mean 4, else 2 or
- * 3); bit 2: allow lossy conversion.
+ * 3); bit 2: allow lossy conversion; bit 3: strict.
  *
  * Invariants: the result is 0 or a verdict on the input with err set; the
- * info counts no more bytes than were given and written; a successful
- * output is a stream the walker reads to its end, of the target version,
- * and if lenient verify accepted the input it accepts the output; a stream
- * lenient verify accepts converts unless the conversion would lose data
- * (XSR_EUNSUP) or the input is bigger than the buffer.
+ * info counts no more bytes than were given and written, and input errors
+ * exactly when strict verify rejects the input; a successful output is a
+ * stream the walker reads to its end, of the target version, and if lenient
+ * verify accepted the input it accepts the output; a stream lenient verify
+ * (strict verify, when strict) accepts converts unless the conversion would
+ * lose data (XSR_EUNSUP) or the input is bigger than the buffer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const uint8_t *s = data + 1;
     size_t n = size - 1;
-    int valid = fz_verify(s, n, true);
-    if (valid == XSR_ENOMEM)
+    int valid = fz_verify(s, n, true), strict_valid = fz_verify(s, n, false);
+    if (valid == XSR_ENOMEM || strict_valid == XSR_ENOMEM)
         return 0;
 
     struct xsr_error err;
@@ -59,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
     o.version = versions[data[0] & 3];
     o.allow_lossy = data[0] & 4;
+    o.strict = data[0] & 8;
     o.max_buffer = 1u << 20;
     struct xsr_convert_info info = XSR_CONVERT_INFO_INIT;
     struct xsr_chan *in = xsr_chan_mem_reader(s, n, &err);
@@ -73,6 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  (unsigned long long)info.out_bytes);
         FZ_CHECK(info.to_version == o.version, "converted to %u, asked for %u", info.to_version,
                  o.version);
+        FZ_CHECK((info.input_errors == 0) == (strict_valid == 0),
+                 "convert counts %u input errors, strict verify calls the input %s",
+                 info.input_errors, strict_valid ? "invalid" : "valid");
         uint32_t v = walk_output(buf, len);
         FZ_CHECK(v == 0 || v == o.version, "the output is version %u, asked for %u", v, o.version);
         if (valid == 0) {
@@ -80,11 +85,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(ov != 1, "a valid stream converted to version %u does not verify", o.version);
         }
     }
-    if (valid == 0 && rc != XSR_ENOMEM && rc != XSR_EUNSUP && rc != XSR_ELIMIT) {
+    if ((o.strict ? strict_valid : valid) == 0 && rc != XSR_ENOMEM && rc != XSR_EUNSUP &&
+        rc != XSR_ELIMIT) {
         char msg[XSR_ERROR_MSG_MAX + 128];
         xsr_error_format(&err, msg, sizeof(msg));
-        FZ_CHECK(rc == 0, "lenient verify accepts what convert to version %u refuses: %s",
-                 o.version, msg);
+        FZ_CHECK(rc == 0, "%s verify accepts what convert to version %u refuses: %s",
+                 o.strict ? "strict" : "lenient", o.version, msg);
     }
     xsr_chan_close(out, NULL);
     xsr_chan_close(in, NULL);

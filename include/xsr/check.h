@@ -32,6 +32,11 @@ struct xsr_finding {
 };
 typedef void (*xsr_finding_fn)(void *ctx, const struct xsr_finding *f);
 
+/* Make err (XSR_EFORMAT) say what the finding f says, with its rule id and
+ * then note (may be NULL) in the text and its location in err's fields.
+ * Returns XSR_EFORMAT. */
+int xsr_finding_error(const struct xsr_finding *f, const char *note, struct xsr_error *err);
+
 struct xsr_check_opts {
     size_t size;               /* sizeof(struct xsr_check_opts): XSR_CHECK_OPTS_INIT */
     bool lenient;

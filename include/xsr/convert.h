@@ -168,6 +168,8 @@ struct xsr_convert_opts {
     uint32_t max_buffer;     /* bytes of records held while folding (0 = 256 MiB) */
     xsr_progress_fn progress; /* the input bytes read; may be NULL */
     void *progress_ctx;
+    bool strict;             /* refuse an input that strict verify rejects (its first
+                              * error); else it is converted and info counts them */
 };
 #define XSR_CONVERT_OPTS_INIT { .size = sizeof(struct xsr_convert_opts) }
 
@@ -183,6 +185,7 @@ struct xsr_convert_info {
     uint32_t contexts_split;  /* DOMAIN_CONTEXT records split */
     uint32_t records_dropped; /* other records left out (listed in notes) */
     uint64_t in_bytes, out_bytes;
+    unsigned input_errors, input_warnings; /* the input's findings, checked strictly */
 };
 #define XSR_CONVERT_INFO_INIT { .size = sizeof(struct xsr_convert_info) }
 
@@ -197,7 +200,9 @@ struct xsr_convert_info {
  *  - from v4: each DOMAIN_CONTEXT becomes X86_TSC_INFO then SHARED_INFO (PV)
  *    in its place;
  *  - to v2: STATIC_DATA_END is removed.
- * v3 -> v4 -> v3 gives back the same bytes for streams Xen writes.
+ * v3 -> v4 -> v3 gives back the same bytes for streams Xen writes.  The
+ * input is checked as it is read: what strict verify would find is counted
+ * in info (the conversion carries it over), or with opts->strict refused.
  */
 int xsr_convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_convert_opts *o,
                         struct xsr_convert_info *info, struct xsr_error *err);

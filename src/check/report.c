@@ -172,3 +172,13 @@ void xsri_report_suppressed(struct xsri_checker *c)
                     n == 1 ? "was" : "were", XSRI_MAX_PER_RECORD, XSRI_MAX_PER_RULE);
     }
 }
+
+int xsr_finding_error(const struct xsr_finding *f, const char *note, struct xsr_error *err)
+{
+    /* the location goes into the error's fields, not twice into its text */
+    const char *m = strstr(f->message, ": ");
+    m = m ? m + 2 : f->message;
+    xsr_error_set(err, XSR_EFORMAT, "%s [%s]%s", m, f->rule, note ? note : "");
+    xsr_error_locate(err, f->offset, f->layer, f->record_index, f->record_type);
+    return XSR_EFORMAT;
+}

@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,18 @@ struct vconv {
     uint8_t *held;
     size_t held_len, held_cap, held_max;
     uint64_t next_progress;
+    bool input_error;            /* the input's first error is in first_error */
+    struct xsr_error first_error;
 };
+
+static void on_finding(void *ctx, const struct xsr_finding *f)
+{
+    struct vconv *c = ctx;
+    if (f->severity == XSR_SEV_ERROR && !c->input_error) {
+        c->input_error = true;
+        xsr_finding_error(f, NULL, &c->first_error);
+    }
+}
 
 static int fail_at(struct vconv *c, const struct xsr_event *ev, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -376,6 +388,13 @@ static int event(struct vconv *c, const struct xsr_event *ev)
     }
 }
 
+static int input_refused(struct vconv *c, struct xsr_error *err)
+{
+    if (err)
+        *err = c->first_error;
+    return XSR_EFORMAT;
+}
+
 static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct xsr_convert_opts *o,
                            struct xsr_convert_info *info, struct xsr_error *err)
 {
@@ -401,9 +420,13 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
     c.held_max = o->max_buffer ? o->max_buffer : BUFFER_DEFAULT;
     info->to_version = o->version;
     wo.format = o->format;
-    /* the input is checked as it is read; the findings do not stop a
-     * conversion (it writes what the stream holds, as the walker frames it) */
-    rc = xsri_check_walk_start(&k, in, &wo, NULL, err);
+    /* the input is checked as it is read; unless strict, the findings do
+     * not stop a conversion (it writes what the stream holds, as the walker
+     * frames it) */
+    struct xsr_check_opts co = XSR_CHECK_OPTS_INIT;
+    co.on_finding = on_finding;
+    co.ctx = &c;
+    rc = xsri_check_walk_start(&k, in, &wo, &co, err);
     if (rc < 0)
         goto out;
     c.w = xsr_writer_new(out, 0, err);
@@ -412,6 +435,10 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
         goto out;
     }
     while ((rc = xsri_check_walk_next(&k, &ev, err)) == 1) {
+        if (o->strict && c.input_error) {
+            rc = input_refused(&c, err);
+            break;
+        }
         rc = event(&c, &ev);
         if (rc < 0)
             break;
@@ -421,7 +448,15 @@ static int convert_version(struct xsr_chan *in, struct xsr_chan *out, const stru
         }
     }
     if (rc == 0)
+        rc = xsri_check_walk_finish(&k, err);
+    if (rc == 0)
         rc = xsri_check_walk_error(&k, err);
+    if (rc == 0 && o->strict && c.input_error)
+        rc = input_refused(&c, err);
+    if (k.c) {
+        info->input_errors = xsri_check_walk_summary(&k)->errors;
+        info->input_warnings = xsri_check_walk_summary(&k)->warnings;
+    }
     if (rc == 0 && c.from == 0)
         rc = xsr_error_set(err, XSR_EFORMAT, "the input holds no libxc stream");
     info->format = xsr_walker_format(k.w);
@@ -444,9 +479,11 @@ int xsr_convert_version(struct xsr_chan *in, struct xsr_chan *out, const struct 
     struct xsr_convert_opts o;
     struct xsr_convert_info full;
 
-    if (info && xsri_opts_check(info->size, sizeof(full), sizeof(full), "xsr_convert_info", err) < 0)
+    if (info && xsri_opts_check(info->size, sizeof(full), offsetof(struct xsr_convert_info, input_errors),
+                                "xsr_convert_info", err) < 0)
         return XSR_EINVAL;
-    if (opts && xsri_opts_load(&o, sizeof(o), opts, sizeof(o), "xsr_convert_opts", err) < 0)
+    if (opts && xsri_opts_load(&o, sizeof(o), opts, offsetof(struct xsr_convert_opts, strict),
+                               "xsr_convert_opts", err) < 0)
         return XSR_EINVAL;
     int rc = convert_version(in, out, opts ? &o : NULL, &full, err);
     full.size = sizeof(full);

@@ -75,15 +75,8 @@ static void on_finding(void *ctx, const struct xsr_finding *f)
     if (r->check_failed)
         return;
     r->check_failed = true;
-    /* the location goes into the error's fields, not twice into its text */
-    const char *m = strstr(f->message, ": ");
-    m = m ? m + 2 : f->message;
-    xsr_error_set(&r->check_err, XSR_EFORMAT, "%s [%s]%s", m, f->rule,
-                  !r->o.lenient && lenient_accepts(f->rule) ? " (Xen's restorer accepts it: lenient)" : "");
-    r->check_err.offset = f->offset;
-    r->check_err.layer = f->layer;
-    r->check_err.record_index = f->record_index;
-    r->check_err.record_type = f->record_type;
+    xsr_finding_error(f, !r->o.lenient && lenient_accepts(f->rule) ? " (Xen's restorer accepts it: lenient)" : NULL,
+                      &r->check_err);
 }
 
 /* The checked walk has given the event's findings to on_finding already. */

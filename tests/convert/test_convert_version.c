@@ -302,6 +302,39 @@ static void test_errors(void **state)
     expect_fail(z, 8, 5, false, XSR_EINVAL, "not 2, 3 or 4", UINT64_MAX);
 }
 
+/* An input that breaks a rule is converted as it is and counted, or with
+ * strict refused at that record before it is written. */
+static void test_input_findings(void **state)
+{
+    (void)state;
+    size_t len, out_len;
+    uint64_t at;
+    uint8_t *b = generate(&shapes[0], 3, &len), *out;
+    uint8_t *c = with_record_patched(b, len, XSR_REC_X86_PV_INFO, 0, 2, 0x01, &at); /* reserved */
+    struct xsr_convert_info info = XSR_CONVERT_INFO_INIT;
+    free(convert(b, len, 4, false, &out_len, &info));
+    assert_int_equal(info.input_errors, 0);
+    out = convert(c, len, 4, false, &out_len, &info);
+    assert_int_equal(info.input_errors, 1);
+    assert_true(out_len > len / 2);
+    free(out);
+
+    struct xsr_convert_opts o = XSR_CONVERT_OPTS_INIT;
+    o.version = 4;
+    o.strict = true;
+    struct xsr_error err;
+    xsr_error_clear(&err);
+    assert_int_equal(lt_convert_version(c, len, &o, &out, &out_len, &info, &err), XSR_EFORMAT);
+    free(out);
+    assert_int_equal(err.offset, at);
+    assert_non_null(strstr(err.message, "[pv-info."));
+    assert_int_equal(info.input_errors, 1);
+    assert_int_equal(lt_convert_version(b, len, &o, &out, &out_len, NULL, &err), 0);
+    free(out);
+    free(c);
+    free(b);
+}
+
 /* Both converters' options and results carry their size: unset or newer
  * sizes are refused before a byte is read or written. */
 static void test_struct_sizes(void **state)
@@ -345,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_fold_holds_records),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_input_findings),
         cmocka_unit_test(test_struct_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

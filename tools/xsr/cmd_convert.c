@@ -18,7 +18,9 @@ static const char usage[] =
     "copied byte for byte.  To version 3 from 2, STATIC_DATA_END is inserted;\n"
     "to version 4, each checkpoint's X86_TSC_INFO and SHARED_INFO become one\n"
     "DOMAIN_CONTEXT; from version 4 they are split back.  OUT is written under\n"
-    "a temporary name and renamed when complete.\n"
+    "a temporary name and renamed when complete.  The input is checked as\n"
+    "xsr verify does: what breaks a rule is converted as it is, with a warning,\n"
+    "or with --strict refused.\n"
     "\n"
     "  -s, --stream-version N   libxc stream version to write: 2, 3 or 4\n"
     "  -f, --format FMT         input's outermost layer: auto (default), xl,\n"
@@ -26,6 +28,8 @@ static const char usage[] =
     "      --allow-lossy        to v2: drop CPUID/MSR policy records; to v4: drop\n"
     "                           shared-info bytes beyond the structure\n"
     "      --max-buffer SIZE    records held while folding (default 256M)\n"
+    "      --strict             refuse an input that xsr verify rejects (nothing is\n"
+    "                           written)\n"
     "  -v, --verbose            describe the conversion on standard error\n"
     "  -q, --quiet              no progress line\n"
     "      --sync               flush the output to disk before renaming it\n"
@@ -83,6 +87,7 @@ int cmd_convert(int argc, char **argv)
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { "sync", no_argument, NULL, CLI_OPT_SYNC },
+        { "strict", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -113,6 +118,7 @@ int cmd_convert(int argc, char **argv)
         case 'v': verbose = true; break;
         case 'q': quiet = true; break;
         case CLI_OPT_SYNC: sync = true; break;
+        case 'S': j.o.strict = true; break;
         case 'h': return cli_help(usage);
         default: return cli_bad_option(argv[0]);
         }
@@ -132,6 +138,10 @@ int cmd_convert(int argc, char **argv)
     rc = cli_convert_files(argv[0], in_path, out_path, quiet, sync, run, &j);
     if (rc != CLI_EXIT_OK)
         return rc;
+    if (j.info.input_errors)
+        fprintf(stderr, "%s: warning: %s has %u error%s that xsr verify reports; converted as it is "
+                        "(--strict refuses such input)\n", argv[0],
+                cli_input_name(in_path), j.info.input_errors, j.info.input_errors == 1 ? "" : "s");
     if (verbose)
         describe(argv[0], &j.info);
     return CLI_EXIT_OK;
