@@ -122,11 +122,7 @@ int cmd_migrate(int argc, char **argv)
     static const struct option longopts[] = {
         { "to", required_argument, NULL, 't' },
         { "pipe", required_argument, NULL, 'p' },
-        { "tls-cert", required_argument, NULL, MIG_OPT_TLS_CERT },
-        { "tls-key", required_argument, NULL, MIG_OPT_TLS_KEY },
-        { "tls-ca", required_argument, NULL, MIG_OPT_TLS_CA },
-        { "compress", required_argument, NULL, MIG_OPT_COMPRESS },
-        { "idle-timeout", required_argument, NULL, MIG_OPT_IDLE },
+        MIG_TRANSPORT_LONGOPTS,
         { "no-live", no_argument, NULL, OPT_NO_LIVE },
         { "workload", required_argument, NULL, 'w' },
         { "stream-version", required_argument, NULL, 's' },
@@ -170,7 +166,7 @@ int cmd_migrate(int argc, char **argv)
                     return CLI_EXIT_USAGE;
                 break;
             }
-            if (c >= MIG_OPT_TLS_CERT && c <= MIG_OPT_IDLE) {
+            if (mig_is_transport_option(c)) {
                 if (!mig_transport_option(argv[0], c, optarg, &net))
                     return CLI_EXIT_USAGE;
                 break;

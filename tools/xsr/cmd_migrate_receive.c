@@ -92,12 +92,8 @@ int cmd_migrate_receive(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "listen", required_argument, NULL, 'l' },
-        { "tls-cert", required_argument, NULL, MIG_OPT_TLS_CERT },
-        { "tls-key", required_argument, NULL, MIG_OPT_TLS_KEY },
-        { "tls-ca", required_argument, NULL, MIG_OPT_TLS_CA },
+        MIG_TRANSPORT_LONGOPTS,
         { "insecure", no_argument, NULL, MIG_OPT_INSECURE },
-        { "compress", required_argument, NULL, MIG_OPT_COMPRESS },
-        { "idle-timeout", required_argument, NULL, MIG_OPT_IDLE },
         { "paused", no_argument, NULL, OPT_PAUSED },
         { "lenient", no_argument, NULL, OPT_LENIENT },
         { "progress", required_argument, NULL, OPT_PROGRESS },
@@ -124,7 +120,7 @@ int cmd_migrate_receive(int argc, char **argv)
         case 'q': quiet = true; break;
         case 'h': return cli_help(usage);
         default:
-            if (c >= MIG_OPT_TLS_CERT && c <= MIG_OPT_IDLE) {
+            if (mig_is_transport_option(c)) {
                 if (!mig_transport_option(argv[0], c, optarg, &net))
                     return CLI_EXIT_USAGE;
                 break;

@@ -14,6 +14,18 @@ enum {
     MIG_OPT_COMPRESS, MIG_OPT_IDLE,
 };
 
+/* Both sides' transport options (the receiver adds --insecure). */
+#define MIG_TRANSPORT_LONGOPTS \
+    { "tls-cert", required_argument, NULL, MIG_OPT_TLS_CERT }, \
+    { "tls-key", required_argument, NULL, MIG_OPT_TLS_KEY }, \
+    { "tls-ca", required_argument, NULL, MIG_OPT_TLS_CA }, \
+    { "compress", required_argument, NULL, MIG_OPT_COMPRESS }, \
+    { "idle-timeout", required_argument, NULL, MIG_OPT_IDLE }
+static inline bool mig_is_transport_option(int c)
+{
+    return c >= MIG_OPT_TLS_CERT && c <= MIG_OPT_IDLE;
+}
+
 /* Handle one transport option c; false after a usage error. */
 bool mig_transport_option(const char *prog, int c, const char *arg, struct xsr_net_opts *o);
 
