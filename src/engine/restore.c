@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The generic restore: one checked walk of the receiver model, each event
- * refused on the checker's first error before anything of it is applied, the domain created once its
- * shape is known, and the completion (per-type state, common state,
- * commit).  A failure anywhere leaves no domain behind.
+ * refused on the checker's first error before anything of it is applied,
+ * the domain created once its shape is known, and the completion (per-type
+ * state, common state, commit).  A failure anywhere leaves no domain behind.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -75,8 +75,8 @@ static void on_finding(void *ctx, const struct xsr_finding *f)
     if (r->check_failed)
         return;
     r->check_failed = true;
-    xsr_finding_error(f, !r->o.lenient && lenient_accepts(f->rule) ? " (Xen's restorer accepts it: lenient)" : NULL,
-                      &r->check_err);
+    bool hint = !r->o.lenient && lenient_accepts(f->rule);
+    xsr_finding_error(f, hint ? " (Xen's restorer accepts it: lenient)" : NULL, &r->check_err);
 }
 
 /* The checked walk has given the event's findings to on_finding already. */
