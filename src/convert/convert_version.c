@@ -367,7 +367,7 @@ static int event(struct vconv *c, const struct xsr_event *ev)
     switch (ev->kind) {
     case XSR_EV_LEGACY:
         return fail_at(c, ev, XSR_EUNSUP,
-                       "a legacy (pre-v2) stream starts at offset %" PRIu64 ": convert it with "
+                       "a legacy (pre-v2) stream starts at offset %#" PRIx64 ": convert it with "
                        "'xsr convert-legacy'", ev->offset);
     case XSR_EV_IMAGE_HEADER:
         return image_header(c, ev);

@@ -21,7 +21,7 @@ static int batch(struct xsri_conv *c, int32_t count, uint64_t off)
 
     if ((uint32_t)count > XSR_LEGACY_MAX_BATCH)
         return xsri_lc_fail(c, off, XSR_ELIMIT,
-                    "page batch of %" PRId32 " entries at offset %" PRIu64 " exceeds the %u a "
+                    "page batch of %" PRId32 " entries at offset %#" PRIx64 " exceeds the %u a "
                     "legacy saver sends", count, off, XSR_LEGACY_MAX_BATCH);
     rc = xsri_lin_get(&c->in, (size_t)count * c->ulong, &p, "page batch pfn list");
     if (rc < 0)
@@ -35,7 +35,7 @@ static int batch(struct xsri_conv *c, int32_t count, uint64_t off)
         uint64_t v = xsri_lc_ld_ulong(c, p + (size_t)i * c->ulong), at = eoff + (uint64_t)i * c->ulong;
         if (v >> 32)
             return xsri_lc_fail(c, at, XSR_EFORMAT,
-                        "page batch entry %" PRId32 " at offset %" PRIu64 " is %#" PRIx64
+                        "page batch entry %" PRId32 " at offset %#" PRIx64 " is %#" PRIx64
                         ": bits above 31 are set", i, at, v);
         uint32_t w = (uint32_t)v;
         if (w == XSR_LEGACY_XTAB_FILLER) {
@@ -46,17 +46,17 @@ static int batch(struct xsri_conv *c, int32_t count, uint64_t off)
         uint32_t pfn = w & XSR_LEGACY_PFN_MASK;
         if (!xsr_pfn_type_valid(type))
             return xsri_lc_fail(c, at, XSR_EFORMAT,
-                        "page batch entry %" PRId32 " at offset %" PRIu64 " has the invalid page "
+                        "page batch entry %" PRId32 " at offset %#" PRIx64 " has the invalid page "
                         "type %#x (pfn %#" PRIx32 ")", i, at, type, pfn);
         if (pfn >= c->p2m_size)
             return xsri_lc_fail(c, at, XSR_EFORMAT,
-                        "page batch entry %" PRId32 " at offset %" PRIu64 " has pfn %#" PRIx32
+                        "page batch entry %" PRId32 " at offset %#" PRIx64 " has pfn %#" PRIx32
                         ", beyond the p2m size %#" PRIx64, i, at, pfn, c->p2m_size);
         uint32_t h = (uint32_t)xsri_mix64(pfn) & (2 * XSR_LEGACY_MAX_BATCH - 1);
         while (c->seen_gen[h] == c->gen) {
             if (c->seen_pfn[h] == pfn)
                 return xsri_lc_fail(c, at, XSR_EFORMAT,
-                            "page batch entry %" PRId32 " at offset %" PRIu64 " repeats pfn %#"
+                            "page batch entry %" PRId32 " at offset %#" PRIx64 " repeats pfn %#"
                             PRIx32 " of the same batch", i, at, pfn);
             h = (h + 1) & (2 * XSR_LEGACY_MAX_BATCH - 1);
         }
@@ -97,13 +97,13 @@ static int vcpu_info(struct xsri_conv *c, uint64_t off)
 
     if (c->vcpu_info_seen)
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "a second vcpu_info chunk in one checkpoint at offset %" PRIu64, off);
+                    "a second vcpu_info chunk in one checkpoint at offset %#" PRIx64, off);
     rc = xsri_lc_rd32(c, &max_id, "vcpu_info chunk");
     if (rc < 0)
         return rc;
     if ((int32_t)max_id < 0 || max_id > XSR_LEGACY_MAX_VCPU_ID)
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "vcpu_info chunk at offset %" PRIu64 " gives max vCPU id %" PRId32
+                    "vcpu_info chunk at offset %#" PRIx64 " gives max vCPU id %" PRId32
                     ", not between 0 and %u", off, (int32_t)max_id, XSR_LEGACY_MAX_VCPU_ID);
     memset(c->vcpumap, 0, sizeof(c->vcpumap));
     for (uint32_t i = 0; i <= max_id / 64; i++) {
@@ -114,7 +114,7 @@ static int vcpu_info(struct xsri_conv *c, uint64_t off)
     unsigned high = max_id % 64;
     if (high != 63 && (c->vcpumap[max_id / 64] >> (high + 1)))
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "vcpu_info chunk at offset %" PRIu64 " marks vCPUs online above its max "
+                    "vcpu_info chunk at offset %#" PRIx64 " marks vCPUs online above its max "
                     "vCPU id %" PRIu32, off, max_id);
     c->max_vcpu_id = max_id;
     c->vcpu_info_seen = true;
@@ -128,7 +128,7 @@ static int hvm_param(struct xsri_conv *c, int32_t id, uint64_t off)
 
     if (c->pv)
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "HVM parameter chunk %s (%" PRId32 ") at offset %" PRIu64 " in a PV stream",
+                    "HVM parameter chunk %s (%" PRId32 ") at offset %#" PRIx64 " in a PV stream",
                     xsr_legacy_chunk_name(id), id, off);
     rc = xsri_lin_read(&c->in, b, sizeof(b), xsr_legacy_chunk_name(id));
     if (rc < 0)
@@ -211,13 +211,13 @@ static int toolstack(struct xsri_conv *c, const uint8_t *d, size_t len, uint64_t
 
     if (len < 8)
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "the toolstack chunk at offset %" PRIu64 " is %zu bytes, too short for "
+                    "the toolstack chunk at offset %#" PRIx64 " is %zu bytes, too short for "
                     "libxl's header", off, len);
     ver = xsr_ld32(d, XSR_LITTLE_ENDIAN);
     count = xsr_ld32(d + 4, XSR_LITTLE_ENDIAN);
     if (ver != 1)
         return xsri_lc_fail(c, off, XSR_EUNSUP,
-                    "the toolstack chunk at offset %" PRIu64 " has libxl version %" PRIu32
+                    "the toolstack chunk at offset %#" PRIx64 " has libxl version %" PRIu32
                     "; only version 1 is known", off, ver);
     for (uint32_t i = 0; i < count; i++) {
         if (len - pos < 28)
@@ -274,7 +274,7 @@ static int toolstack_chunk(struct xsri_conv *c, uint64_t off)
         return xsri_lin_skip(&c->in, size, "toolstack chunk");
     if (size > TOOLSTACK_MAX)
         return xsri_lc_fail(c, off, XSR_ELIMIT,
-                    "the toolstack chunk at offset %" PRIu64 " is %" PRIu32 " bytes, more than "
+                    "the toolstack chunk at offset %#" PRIx64 " is %" PRIu32 " bytes, more than "
                     "the %u MiB accepted", off, size, TOOLSTACK_MAX >> 20);
     rc = xsri_lin_get(&c->in, size, &d, "toolstack chunk");
     if (rc == 0)
@@ -289,7 +289,7 @@ static int compressed_data(struct xsri_conv *c, uint64_t off)
 
     if (!c->compressing)
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "compressed page data at offset %" PRIu64 " outside a compressed checkpoint "
+                    "compressed page data at offset %#" PRIx64 " outside a compressed checkpoint "
                     "(compression starts with the checkpoint after the enable_compression "
                     "chunk)", off);
     rc = xsri_lc_rd_ulong(c, &size, "compressed_data chunk");
@@ -310,7 +310,7 @@ int xsri_lc_body(struct xsri_conv *c)
             return rc;
         if (first && c->image > 0 && (id > (int32_t)XSR_LEGACY_MAX_BATCH || id < XSR_LEGACY_CHUNK_MIN))
             return xsri_lc_fail(c, off, XSR_EFORMAT,
-                        "unknown chunk type %" PRId32 " at offset %" PRIu64 ", after the tail of "
+                        "unknown chunk type %" PRId32 " at offset %#" PRIx64 ", after the tail of "
                         "image %u (expected %sthe next Remus checkpoint)", id, off, c->image,
                         c->pv ? "" : "a device-model record or ");
         if (id > 0) {
@@ -338,7 +338,7 @@ int xsri_lc_body(struct xsri_conv *c)
             case XSR_LEGACY_CHUNK_TMEM:
             case XSR_LEGACY_CHUNK_TMEM_EXTRA:
                 return xsri_lc_fail(c, off, XSR_EUNSUP,
-                            "%s chunk at offset %" PRIu64 ": transcendent memory (tmem) state "
+                            "%s chunk at offset %#" PRIx64 ": transcendent memory (tmem) state "
                             "cannot be converted; tmem was removed in Xen 4.13 and has no "
                             "record in migration v2 streams", xsr_legacy_chunk_name(id), off);
             case XSR_LEGACY_CHUNK_TSC_INFO:
@@ -358,8 +358,8 @@ int xsri_lc_body(struct xsri_conv *c)
                 rc = toolstack_chunk(c, off);
                 break;
             default:
-                return xsri_lc_fail(c, off, XSR_EFORMAT, "unknown chunk type %" PRId32 " at offset %"
-                            PRIu64, id, off);
+                return xsri_lc_fail(c, off, XSR_EFORMAT, "unknown chunk type %" PRId32 " at offset %#"
+                            PRIx64, id, off);
             }
         }
         if (rc < 0)

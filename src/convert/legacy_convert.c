@@ -95,7 +95,7 @@ static int xl_header(struct xsri_conv *c, bool *present)
     if (got < XSR_XL_MAGIC_SIZE || memcmp(p, xsr_xl_magic, XSR_XL_MAGIC_SIZE) != 0) {
         if (c->opts->xl == XSR_LEGACY_XL_PRESENT)
             return xsri_lc_fail(c, xsri_lin_off(&c->in), XSR_EFORMAT,
-                        "no xl header at offset %" PRIu64 ": the input does not start with "
+                        "no xl header at offset %#" PRIx64 ": the input does not start with "
                         "the xl save-file magic", xsri_lin_off(&c->in));
         return 0;
     }
@@ -148,13 +148,13 @@ static int detect(struct xsri_conv *c)
     if (rc < 0)
         return rc;
     if (got == 0)
-        return xsri_lc_fail(c, off, XSR_ETRUNC, "the legacy stream ends at offset %" PRIu64 ": the "
+        return xsri_lc_fail(c, off, XSR_ETRUNC, "the legacy stream ends at offset %#" PRIx64 ": the "
                     "input is empty where it should start", off);
     xsr_error_clear(&e);
     prc = xsr_legacy_probe(p, got, &probe, &e);
     if (prc == XSR_EUNSUP && got < 24 && (!c->opts->width || !c->opts->guest))
         return xsri_lc_fail(c, off + got, XSR_ETRUNC,
-                    "the legacy stream ends at offset %" PRIu64 ", too soon to tell its writer's "
+                    "the legacy stream ends at offset %#" PRIx64 ", too soon to tell its writer's "
                     "width and guest type", off + got);
     unsigned width = c->opts->width;
     uint32_t guest = c->opts->guest;
@@ -208,8 +208,8 @@ static int ext_info(struct xsri_conv *c)
         return rc;
     if (marker != all_ones)
         return xsri_lc_fail(c, off, XSR_EUNSUP,
-                    "the PV stream has no extended-info block (marker %#" PRIx64 " at offset %"
-                    PRIu64 "): streams older than Xen 3.0 cannot be converted", marker, off);
+                    "the PV stream has no extended-info block (marker %#" PRIx64 " at offset %#"
+                    PRIx64 "): streams older than Xen 3.0 cannot be converted", marker, off);
     rc = xsri_lc_rd32(c, &total, "extended-info length");
     while (rc == 0 && so_far < total) {
         uint64_t boff = xsri_lin_off(&c->in);
@@ -224,14 +224,14 @@ static int ext_info(struct xsri_conv *c)
             return rc;
         if ((uint64_t)so_far + 8 + size > total)
             return xsri_lc_fail(c, boff, XSR_EFORMAT,
-                        "extended-info block '%s' of %" PRIu32 " bytes at offset %" PRIu64
+                        "extended-info block '%s' of %" PRIu32 " bytes at offset %#" PRIx64
                         " overruns the %" PRIu32 " bytes the extended info announced",
                         block_id(id, idtxt), size, boff, total);
         so_far += 8 + size;
         if (memcmp(id, "vcpu", 4) == 0) {
             if (vcpu)
                 return xsri_lc_fail(c, boff, XSR_EFORMAT,
-                            "a second 'vcpu' extended-info block at offset %" PRIu64, boff);
+                            "a second 'vcpu' extended-info block at offset %#" PRIx64, boff);
             vcpu = true;
             if (size == XSR_LEGACY_EXT_VCPU_64) {
                 c->gw = 8;
@@ -269,7 +269,7 @@ static int ext_info(struct xsri_conv *c)
                             " bytes per vCPU: not between 16 and the record limit", c->xsave_len);
         } else {
             return xsri_lc_fail(c, boff, XSR_EFORMAT,
-                        "unknown extended-info block '%s' at offset %" PRIu64,
+                        "unknown extended-info block '%s' at offset %#" PRIx64,
                         block_id(id, idtxt), boff);
         }
     }
@@ -410,7 +410,7 @@ static int convert(struct xsri_conv *c)
         return rc;
     if (c->p2m_size == 0 || c->p2m_size > (1ULL << 32))
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "the p2m size %#" PRIx64 " at offset %" PRIu64 " is not between 1 and 2^32",
+                    "the p2m size %#" PRIx64 " at offset %#" PRIx64 " is not between 1 and 2^32",
                     c->p2m_size, off);
     c->info->p2m_size = c->p2m_size;
     c->out.pv = c->pv;

@@ -50,8 +50,8 @@ static int truncated(struct xsri_lin *in, uint64_t start, size_t want, uint64_t 
                      const char *what)
 {
     return xsri_lin_fail(in, start, XSR_ETRUNC,
-                         "the legacy stream ends at offset %" PRIu64 " inside the %s that "
-                         "starts at offset %" PRIu64 " (%" PRIu64 " of %zu bytes present)",
+                         "the legacy stream ends at offset %#" PRIx64 " inside the %s that "
+                         "starts at offset %#" PRIx64 " (%" PRIu64 " of %zu bytes present)",
                          start + have, what, start, have, want);
 }
 

@@ -20,7 +20,7 @@ int xsri_lc_pv_tail(struct xsri_conv *c)
         return rc;
     if (n > UNMAPPED_MAX)
         return xsri_lc_fail(c, off, XSR_EFORMAT,
-                    "the PV tail at offset %" PRIu64 " lists %" PRIu32 " unmapped pfns, more "
+                    "the PV tail at offset %#" PRIx64 " lists %" PRIu32 " unmapped pfns, more "
                     "than the %u a legacy restore accepts", off, n, UNMAPPED_MAX);
     /* Unmapped pfns mean nothing to a v2 restore: dropped, as Xen does. */
     rc = xsri_lin_skip(&c->in, (uint64_t)n * c->ulong, "unmapped pfn list");
@@ -55,7 +55,7 @@ int xsri_lc_pv_tail(struct xsri_conv *c)
                 return rc;
             if (size != (uint64_t)c->xsave_len - 16)
                 return xsri_lc_fail(c, xoff, XSR_EFORMAT,
-                            "the xsave context of vCPU %" PRIu32 " at offset %" PRIu64 " is %"
+                            "the xsave context of vCPU %" PRIu32 " at offset %#" PRIx64 " is %"
                             PRIu64 " bytes, but the extended info announced %" PRIu32,
                             v, xoff, size, c->xsave_len - 16);
             rc = xsri_lin_get(&c->in, (size_t)size, &p, "vCPU xsave context");
@@ -96,10 +96,10 @@ int xsri_lc_hvm_tail(struct xsri_conv *c)
     if (rc < 0)
         return rc;
     if (len == 0)
-        return xsri_lc_fail(c, off, XSR_EFORMAT, "the HVM context at offset %" PRIu64 " is empty", off);
+        return xsri_lc_fail(c, off, XSR_EFORMAT, "the HVM context at offset %#" PRIx64 " is empty", off);
     if (len > XSR_REC_LENGTH_MAX)
         return xsri_lc_fail(c, off, XSR_ELIMIT,
-                    "the HVM context at offset %" PRIu64 " is %" PRIu32 " bytes, more than a "
+                    "the HVM context at offset %#" PRIx64 " is %" PRIu32 " bytes, more than a "
                     "record can hold", off, len);
     rc = xsri_lin_get(&c->in, len, &p, "HVM context");
     if (rc == 0)
@@ -128,15 +128,15 @@ int xsri_lc_device_model(struct xsri_conv *c, bool *to_eof)
             (memcmp(p, XSR_LEGACY_DM_SIG, got) == 0 || memcmp(p, XSR_LEGACY_DM_SIG_REMUS, got) == 0 ||
              memcmp(p, XSR_LEGACY_DM_SIG_QEMU, got) == 0))
             return xsri_lc_fail(c, off, XSR_ETRUNC,
-                        "the legacy stream ends at offset %" PRIu64 " inside the device-model "
-                        "signature that starts at offset %" PRIu64, off + got, off);
+                        "the legacy stream ends at offset %#" PRIx64 " inside the device-model "
+                        "signature that starts at offset %#" PRIx64, off + got, off);
         if (c->last_checkpoint) {
             char sig[XSR_LEGACY_DM_SIG_SIZE + 1];
             for (size_t i = 0; i < XSR_LEGACY_DM_SIG_SIZE; i++)
                 sig[i] = i < got && p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
             sig[XSR_LEGACY_DM_SIG_SIZE] = 0;
             return xsri_lc_fail(c, off, XSR_EFORMAT,
-                        "unknown device-model signature '%s' at offset %" PRIu64, sig, off);
+                        "unknown device-model signature '%s' at offset %#" PRIx64, sig, off);
         }
         return 0; /* the next checkpoint, or an error there */
     }
@@ -150,7 +150,7 @@ int xsri_lc_device_model(struct xsri_conv *c, bool *to_eof)
             return rc;
         if (len > XSR_REC_LENGTH_MAX - XSR_EMULATOR_HDR_SIZE)
             return xsri_lc_fail(c, off, XSR_ELIMIT,
-                        "the device-model record at offset %" PRIu64 " is %" PRIu32 " bytes, "
+                        "the device-model record at offset %#" PRIx64 " is %" PRIu32 " bytes, "
                         "more than a record can hold", off, len);
         rc = xsri_lin_get(&c->in, len, &c->dm, "device-model record");
         if (rc < 0)
@@ -163,7 +163,7 @@ int xsri_lc_device_model(struct xsri_conv *c, bool *to_eof)
             if (len == cap) {
                 if (cap >= XSR_REC_LENGTH_MAX - XSR_EMULATOR_HDR_SIZE)
                     return xsri_lc_fail(c, off, XSR_ELIMIT,
-                                "the device-model data from offset %" PRIu64 " to the end is "
+                                "the device-model data from offset %#" PRIx64 " to the end is "
                                 "more than a record can hold", off);
                 cap = cap ? cap * 2 : 1u << 20;
                 if (cap > XSR_REC_LENGTH_MAX - XSR_EMULATOR_HDR_SIZE)

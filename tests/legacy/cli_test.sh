@@ -49,7 +49,7 @@ expect_rc 0 "$xsr" verify -q "$dir/hvm4.xl"
 # an existing output file is left as it was
 head -c 300000 "$dir/pv.leg" >"$dir/cut.leg"
 expect_rc 1 "$xsr" convert-legacy "$dir/cut.leg" "$dir/new.out"
-expect_err "ends at offset 300000"
+expect_err "ends at offset 0x493e0"
 [ ! -e "$dir/new.out" ] || fail "a failed conversion left its output"
 echo "precious" >"$dir/old.out"
 expect_rc 1 "$xsr" convert-legacy "$dir/cut.leg" "$dir/old.out"

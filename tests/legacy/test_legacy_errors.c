@@ -90,7 +90,7 @@ static void truncate_everywhere(struct xsr_legacy_gen_opts *o, enum xsr_layer fm
                 fail_msg("cut at %" PRIu64 " (a valid end) failed: %s", cut, err.message);
             continue;
         }
-        snprintf(want, sizeof(want), "ends at offset %" PRIu64, cut);
+        snprintf(want, sizeof(want), "ends at offset %#" PRIx64, cut);
         if (rc != XSR_ETRUNC || !strstr(err.message, want) || err.offset > cut ||
             err.layer != XSR_LAYER_LEGACY)
             fail_msg("cut at %" PRIu64 " of %zu: got %d at offset %" PRIu64 ": %s", cut, len, rc,
@@ -453,7 +453,7 @@ static void test_xl_and_detection(void **state)
     /* an empty input, and one too short to detect */
     uint8_t z[8] = { 1 };
     expect_fail(z, 0, &co, XSR_ETRUNC, "empty", 0);
-    expect_fail(z, 6, &co, XSR_ETRUNC, "ends at offset 6", 6);
+    expect_fail(z, 6, &co, XSR_ETRUNC, "ends at offset 0x6", 6);
 
     /* a v2 stream is not legacy */
     struct xsr_gen_opts g;
