@@ -143,9 +143,14 @@ void xsri_check_dhdr(struct xsri_checker *c, const struct xsr_event *ev)
                     "domain type %" PRIu32 " is unknown (1 x86 PV, 2 x86 HVM)", h->type);
         break;
     }
+    /* 12 in the other byte order: the image header's byte-order bit
+     * disagrees with how the stream was written */
+    bool swapped = h->page_shift == (uint16_t)(XSR_PAGE_SHIFT << 8);
     if (h->page_shift != XSR_PAGE_SHIFT)
-        xsri_report(c, XSRI_R_DHDR_PAGE_SHIFT, "page_shift is %" PRIu16 ", expected %u",
-                    h->page_shift, XSR_PAGE_SHIFT);
+        xsri_report(c, XSRI_R_DHDR_PAGE_SHIFT, "page_shift is %" PRIu16 ", expected %u%s",
+                    h->page_shift, XSR_PAGE_SHIFT,
+                    swapped ? ": it reads 12 in the other byte order, so the image header's "
+                              "byte-order bit (options bit 0) does not match the stream" : "");
     if (h->reserved)
         xsri_report(c, XSRI_R_DHDR_RESERVED, "reserved field is 0x%04" PRIx16 ", expected 0",
                     h->reserved);

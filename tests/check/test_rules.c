@@ -427,6 +427,14 @@ static void b_dhdr_page_shift(struct sb *s)
     xsr_st16(s->items[1].body + 4, 13, LE);
 }
 
+/* page_shift written big-endian in a stream whose image header says
+ * little-endian: the message names the byte-order bit */
+static void b_dhdr_page_shift_swapped(struct sb *s)
+{
+    pv(s, 3);
+    xsr_st16(s->items[1].body + 4, XSR_PAGE_SHIFT, BE);
+}
+
 static void b_dhdr_reserved(struct sb *s)
 {
     pv(s, 3);
@@ -1395,6 +1403,7 @@ static const struct rcase cases[] = {
     C(dhdr_type, "dhdr.type", E, E, "domain type 7"),
     C(dhdr_pvh, "dhdr.type-unrestorable", W, W, "x86 PVH"),
     C(dhdr_page_shift, "dhdr.page-shift", E, E, "page_shift is 13"),
+    C(dhdr_page_shift_swapped, "dhdr.page-shift", E, E, "byte-order bit (options bit 0) does not match"),
     C(dhdr_reserved, "dhdr.reserved", E, W, "0x0001"),
     C(dhdr_converted, "dhdr.converted", N, N, "converter version 1"),
 
