@@ -103,6 +103,7 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
 /* ------------------------------------------------------------- stats */
 
 #define XSR_STATS_SENT_BUCKETS 8 /* frames sent 1, 2, ..., 7, 8+ times */
+#define XSR_STATS_ITERS_MAX 65536u /* iterations kept one by one (16 MiB) */
 
 /* One iteration: a run of PAGE_DATA records between other records, split
  * again where a pfn of the run repeats (a new pass of a live save). */
@@ -138,6 +139,9 @@ struct xsr_stats {
     uint64_t final_by_type[16]; /* frames by the last type they were sent with */
     uint64_t n_iters;
     struct xsr_stats_iter *iters;
+    /* iterations after the first XSR_STATS_ITERS_MAX, counted into the last
+     * one kept, so that a stream of tiny iterations costs bounded memory */
+    uint64_t iters_merged;
 };
 
 /* Walk in and compute the statistics into a new *out (free with

@@ -29,6 +29,10 @@ static struct xsr_stats_iter *cur(struct stats_ctx *c)
 static int on_iter(void *ctx, struct xsri_scan *s, const struct xsr_event *ev, struct xsr_error *err)
 {
     struct stats_ctx *c = ctx;
+    if (c->st->n_iters == XSR_STATS_ITERS_MAX) {
+        c->st->iters_merged++;
+        return 0;
+    }
     if (c->st->n_iters == c->cap) {
         uint64_t ncap = c->cap ? c->cap * 2 : 16;
         struct xsr_stats_iter *it = realloc(c->st->iters, ncap * sizeof(*it));
@@ -191,7 +195,11 @@ static void print_text(const struct xsr_stats *s, FILE *f)
     fputc('\n', f);
     print_types(f, "types sent", s->by_type);
     print_types(f, "final types", s->final_by_type);
-    fprintf(f, "iterations: %" PRIu64 "\n", s->n_iters);
+    if (s->iters_merged)
+        fprintf(f, "iterations: %" PRIu64 " (the last also counts the %" PRIu64 " after it)\n",
+                s->n_iters + s->iters_merged, s->iters_merged);
+    else
+        fprintf(f, "iterations: %" PRIu64 "\n", s->n_iters);
     if (!s->n_iters)
         return;
     fprintf(f, "  %5s %12s %5s %6s %8s %9s %9s %8s %9s %9s %12s\n", "iter", "offset", "ckpt", "verify",
@@ -244,6 +252,7 @@ static json_object *head_json(const struct xsr_stats *s)
     json_object_object_add(o, "times_sent", h);
     json_object_object_add(o, "types_sent", types_json(s->by_type));
     json_object_object_add(o, "final_types", types_json(s->final_by_type));
+    json_object_object_add(o, "iterations_merged", J64(s->iters_merged));
     return o;
 }
 

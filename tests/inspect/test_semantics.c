@@ -410,6 +410,42 @@ static void test_stats_exact(void **state)
     free(s);
 }
 
+/* A stream of one-entry PAGE_DATA records, each naming pfn 0 again (a new
+ * iteration every 24 bytes): past the kept iterations, the rest are counted
+ * into the last one. */
+static void test_stats_iterations_bounded(void **state)
+{
+    (void)state;
+    const uint32_t extra = 3;
+    struct ms *m = ms_begin(XSR_DOM_X86_HVM, XSR_LITTLE_ENDIAN);
+    const uint64_t w[] = { W(XTAB, 0) };
+    for (uint32_t i = 0; i < XSR_STATS_ITERS_MAX + extra; i++)
+        ms_pages(m, 1, w, NULL);
+    size_t len;
+    uint8_t *s = ms_end(m, &len);
+    struct xsr_error err;
+    struct xsr_stats *st;
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
+    assert_int_equal(xsr_stats_collect(in, NULL, &st, &err), 0);
+    xsr_chan_close(in, NULL);
+    assert_int_equal(st->n_iters, XSR_STATS_ITERS_MAX);
+    assert_int_equal(st->iters_merged, extra);
+    assert_int_equal(st->iters[0].records, 1);
+    assert_int_equal(st->iters[XSR_STATS_ITERS_MAX - 1].records, 1 + extra);
+    assert_int_equal(st->iters[XSR_STATS_ITERS_MAX - 1].pfns, 1 + extra);
+    assert_int_equal(st->pfn_entries, XSR_STATS_ITERS_MAX + extra);
+    char *txt = NULL;
+    size_t tlen = 0;
+    FILE *f = open_memstream(&txt, &tlen);
+    assert_int_equal(xsr_stats_print(st, false, f, &err), 0);
+    fclose(f);
+    assert_non_null(strstr(txt, "iterations: 65539 (the last also counts the 3 after it)"));
+    free(txt);
+    xsr_stats_free(st);
+    free(s);
+}
+
 static uint8_t *diff_stream(size_t *len, bool variant)
 {
     struct ms *m = ms_begin(XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
@@ -800,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_extract_errors),
         cmocka_unit_test(test_extract_uncommitted),
         cmocka_unit_test(test_stats_exact),
+        cmocka_unit_test(test_stats_iterations_bounded),
         cmocka_unit_test(test_diff_exact),
         cmocka_unit_test(test_diff_xalloc_is_zero),
         cmocka_unit_test(test_state_alloc_failure),
