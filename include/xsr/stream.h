@@ -120,7 +120,8 @@ struct xsr_walker_opts {
     bool stop_at_end;
     /*
      * Pass over the 4 KiB pages of PAGE_DATA records unread (their record
-     * header, count and pfn words are read): for a consumer that needs no
+     * header, count and pfn words are read), and the whole body of an
+     * optional record of a type no table knows: for a consumer that needs no
      * page contents, such as a checker.  On a channel without views the
      * pages are skipped in the channel (a pipe: spliced to /dev/null, a file:
      * seeked), not copied; the event's rec.skipped says how many bytes of the

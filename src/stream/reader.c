@@ -366,6 +366,53 @@ int xsr_reader_record(struct xsr_reader *r, struct xsr_record *rec, struct xsr_e
     return 0;
 }
 
+/* Pass over rest bytes of the current record in the channel (what was
+ * looked ahead goes first); what says what they are in a truncation. */
+static int skip_rest(struct xsr_reader *r, uint64_t rest, const char *what, struct xsr_error *err)
+{
+    int rc = 0;
+    if (r->la_len) {
+        size_t n = r->la_len < rest ? r->la_len : (size_t)rest;
+        r->la_pos += n;
+        r->la_len -= n;
+        r->offset += n;
+        rest -= n;
+    }
+    if (rest) {
+        uint64_t at = r->offset;
+        struct xsr_chan *ch = r->ch;
+        uint64_t before = xsr_chan_offset(ch);
+        rc = xsr_chan_skip(ch, rest, err);
+        r->offset += xsr_chan_offset(ch) - before;
+        if (rc == XSR_ETRUNC)
+            rc = truncated(r, at, what, (size_t)(r->offset - at), (size_t)rest, err);
+        else if (rc < 0)
+            rc = chan_failed(rc, at, err);
+    }
+    return rc;
+}
+
+/* A skimmed record: the first keep bytes of its body were read into buf, the
+ * rest and the padding are passed over in the channel. */
+static int skim_finish(struct xsr_reader *r, struct xsr_record *rec, uint64_t start, uint32_t type,
+                       uint32_t length, size_t keep, const char *what, struct xsr_error *err)
+{
+    int rc = skip_rest(r, xsr_rec_padded(length) - keep, what, err);
+    if (rc < 0) {
+        if (err && rc == XSR_ETRUNC)
+            err->offset = start;
+        return rc;
+    }
+    r->failed_has_type = false;
+    rec->type = type;
+    rec->length = length;
+    rec->body = r->buf;
+    rec->padding = NULL;
+    rec->offset = start;
+    rec->skipped = length - (uint32_t)keep;
+    return 0;
+}
+
 /* The body of a PAGE_DATA record whose pages are passed over: its header and
  * pfn words are read, the rest (and the padding) skipped in the channel. */
 static int page_data_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t start,
@@ -384,39 +431,10 @@ static int page_data_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t
             rc = consume(r, more, r->buf + keep, "the pfn words of a PAGE_DATA record", &p, err);
         keep += more;
     }
-    uint64_t rest = xsr_rec_padded(length) - keep;
-    if (rc == 0 && r->la_len) { /* nothing is looked ahead here; if it were, it goes first */
-        size_t n = r->la_len < rest ? r->la_len : (size_t)rest;
-        r->la_pos += n;
-        r->la_len -= n;
-        r->offset += n;
-        rest -= n;
-    }
-    if (rc == 0 && rest) {
-        uint64_t at = r->offset;
-        struct xsr_chan *ch = r->ch;
-        uint64_t before = xsr_chan_offset(ch);
-        rc = xsr_chan_skip(ch, rest, err);
-        r->offset += xsr_chan_offset(ch) - before;
-        if (rc == XSR_ETRUNC)
-            rc = truncated(r, at, "the pages of a PAGE_DATA record", (size_t)(r->offset - at),
-                           (size_t)rest, err);
-        else if (rc < 0)
-            rc = chan_failed(rc, at, err);
-    }
-    if (rc < 0) {
-        if (err && rc == XSR_ETRUNC)
-            err->offset = start;
+    if (rc < 0)
         return rc;
-    }
-    r->failed_has_type = false;
-    rec->type = XSR_REC_PAGE_DATA;
-    rec->length = length;
-    rec->body = r->buf;
-    rec->padding = NULL;
-    rec->offset = start;
-    rec->skipped = length - (uint32_t)keep;
-    return 0;
+    return skim_finish(r, rec, start, XSR_REC_PAGE_DATA, length, keep, "the pages of a PAGE_DATA record",
+                       err);
 }
 
 int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct xsr_error *err)
@@ -437,10 +455,12 @@ int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct
         return 1;
     struct xsr_rhdr rh;
     xsr_rhdr_decode(h, r->order, &rh);
-    /* anything else, and a length no valid PAGE_DATA has (its padding is
-     * then checked), is read as usual; the reader says what is wrong */
-    if (avail < XSR_RHDR_SIZE || rh.type != XSR_REC_PAGE_DATA || rh.length > r->max_record ||
-        rh.length % 8)
+    /* an optional record no one knows is passed over whole; anything else,
+     * and a length no valid PAGE_DATA has (its padding is then checked), is
+     * read as usual; the reader says what is wrong */
+    bool unknown = (rh.type & XSR_REC_OPTIONAL) && !xsr_rec_info(rh.type);
+    if (avail < XSR_RHDR_SIZE || rh.length > r->max_record ||
+        (!unknown && (rh.type != XSR_REC_PAGE_DATA || rh.length % 8)))
         return xsr_reader_record(r, rec, err);
     rc = consume(r, XSR_RHDR_SIZE, r->rhdr, "a record header", &h, err);
     if (rc < 0)
@@ -448,7 +468,9 @@ int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct
     r->rhdr_at = h;
     r->failed_has_type = true;
     r->failed_type = rh.type;
-    return page_data_skim(r, rec, start, rh.length, err);
+    /* an unknown optional record is of no use to any reader: all of it */
+    return unknown ? skim_finish(r, rec, start, rh.type, rh.length, 0, "an optional record", err)
+                   : page_data_skim(r, rec, start, rh.length, err);
 }
 
 int xsr_reader_at_eof(struct xsr_reader *r, struct xsr_error *err)

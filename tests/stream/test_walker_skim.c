@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Walker option skip_page_data: the same events as a full walk (kinds,
- * offsets, types, lengths, the pfn words), with the pages of PAGE_DATA
- * passed over in the channel — from a pipe (spliced away), a regular file
+ * offsets, types, lengths, the pfn words), with the pages of PAGE_DATA and
+ * the body of an unknown optional record passed over in the channel — from a pipe (spliced away), a regular file
  * (seeked) and memory (views) — and a truncation inside skipped pages still
  * reported where the record starts.
  */
@@ -23,8 +23,12 @@
 
 #define RECORDS 5u
 #define PFNS 300u /* per record: 1.2 MiB of pages, more than a pipe holds */
+/* an optional record of a type no one knows, bigger than a pipe holds too */
+#define UNKNOWN_OPTIONAL 0x80000123u
+#define UNKNOWN_LEN (1u << 20)
 
-/* An xl-wrapped stream of RECORDS PAGE_DATA records, every third pfn XTAB. */
+/* An xl-wrapped stream of RECORDS PAGE_DATA records, every third pfn XTAB,
+ * the second one followed by an unknown optional record. */
 static uint8_t *make_stream(size_t *len)
 {
     struct xsr_error err;
@@ -49,6 +53,8 @@ static uint8_t *make_stream(size_t *len)
         struct iovec iov = { pages, (size_t)data * XSR_PAGE_SIZE };
         if (xsr_builder_page_data(b, words, PFNS, &iov, 1, &err))
             fail_msg("page data: %s", err.message);
+        if (r == 1 && xsr_builder_record(b, UNKNOWN_OPTIONAL, pages, UNKNOWN_LEN, &err))
+            fail_msg("optional record: %s", err.message);
     }
     assert_int_equal(xsr_builder_end(b, &err), 0);
     assert_int_equal(xsr_builder_free(b, &err), 0);
@@ -146,7 +152,7 @@ static void same_events(enum src src)
     assert_int_equal(walk(s, len, FROM_MEM, false, a, wa, 32, &n1, &err), 0);
     assert_int_equal(walk(s, len, src, true, b, wb, 32, &n2, &err), 0);
     assert_int_equal(n1, n2);
-    unsigned skimmed = 0;
+    unsigned skimmed = 0, unknown = 0;
     for (size_t i = 0; i < n1; i++) {
         assert_int_equal(a[i].kind, b[i].kind);
         assert_int_equal(a[i].offset, b[i].offset);
@@ -161,11 +167,15 @@ static void same_events(enum src src)
             uint32_t pages = b[i].u.rec.length - 8 - 8 * PFNS;
             assert_int_equal(b[i].u.rec.skipped, src == FROM_MEM ? 0 : pages);
             skimmed += b[i].u.rec.skipped != 0;
+        } else if (a[i].u.rec.type == UNKNOWN_OPTIONAL) {
+            assert_int_equal(b[i].u.rec.skipped, src == FROM_MEM ? 0 : UNKNOWN_LEN);
+            unknown++;
         }
         free(wa[i]);
         free(wb[i]);
     }
     assert_int_equal(skimmed, src == FROM_MEM ? 0 : RECORDS);
+    assert_int_equal(unknown, 1);
     free(s);
 }
 
