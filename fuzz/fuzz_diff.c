@@ -26,9 +26,14 @@ static int diff(const uint8_t *a, size_t na, const uint8_t *b, size_t nb, bool j
     FZ_CHECK(out, "open_memstream failed");
     struct xsr_error err;
     xsr_error_clear(&err);
-    struct xsr_diff_opts o = {.a = {.pfn_limit = FZ_PFN_LIMIT}, .pages = true, .json = json,
-                              .max_lines = 8, .name_a = "a", .name_b = "b"};
-    memset(res, 0, sizeof(*res));
+    struct xsr_diff_opts o = XSR_DIFF_OPTS_INIT;
+    o.a.pfn_limit = FZ_PFN_LIMIT;
+    o.pages = true;
+    o.json = json;
+    o.max_lines = 8;
+    o.name_a = "a";
+    o.name_b = "b";
+    *res = (struct xsr_diff_result)XSR_DIFF_RESULT_INIT;
     struct xsr_chan *ca = xsr_chan_mem_reader(a, na, &err);
     struct xsr_chan *cb = ca ? xsr_chan_mem_reader(b, nb, &err) : NULL;
     int rc = cb ? xsr_diff(ca, cb, &o, out, res, &err) : err.code;
@@ -55,7 +60,7 @@ static int diff(const uint8_t *a, size_t na, const uint8_t *b, size_t nb, bool j
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct xsr_diff_result res;
+    struct xsr_diff_result res = XSR_DIFF_RESULT_INIT;
     bool json = size % 2;
     if (size < 2)
         return 0;

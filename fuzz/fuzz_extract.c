@@ -30,10 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct xsr_error err;
     xsr_error_clear(&err);
-    struct xsr_extract_opts o = {.a = {.pfn_limit = FZ_PFN_LIMIT}};
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    o.a.pfn_limit = FZ_PFN_LIMIT;
     o.format = size % 2 ? XSR_EXTRACT_ELF : XSR_EXTRACT_RAW;
     o.pfn_map = pm;
-    struct xsr_extract_result res = {0};
+    struct xsr_extract_result res = XSR_EXTRACT_RESULT_INIT;
     struct xsr_chan *ch = xsr_chan_mem_reader(data, size, &err);
     int rc = ch ? xsr_extract(ch, fd, &o, &res, &err) : err.code;
     xsr_chan_close(ch, NULL);

@@ -26,12 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(out, "open_memstream failed");
     struct xsr_error err;
     xsr_error_clear(&err);
-    struct xsr_map_opts o = {.a = {.pfn_limit = FZ_PFN_LIMIT}};
+    struct xsr_map_opts o = XSR_MAP_OPTS_INIT;
+    o.a.pfn_limit = FZ_PFN_LIMIT;
     o.max_cells = (unsigned)(size % 5) * 7; /* 0: the default */
     o.columns = (unsigned)(size % 3) * 3;
     o.title = size % 2 ? "<a title & \"quotes\">" : NULL;
-    struct xsr_map_result res;
-    memset(&res, 0, sizeof(res));
+    struct xsr_map_result res = XSR_MAP_RESULT_INIT;
     struct xsr_chan *ch = xsr_chan_mem_reader(data, size, &err);
     int rc = ch ? xsr_map_svg(ch, &o, out, &res, &err) : err.code;
     xsr_chan_close(ch, NULL);

@@ -67,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct xsr_error err;
     xsr_error_clear(&err);
-    struct xsr_analyze_opts o = {.pfn_limit = FZ_PFN_LIMIT};
+    struct xsr_analyze_opts o = XSR_ANALYZE_OPTS_INIT;
+    o.pfn_limit = FZ_PFN_LIMIT;
     struct xsr_stats *s = NULL;
     struct xsr_chan *ch = xsr_chan_mem_reader(data, size, &err);
     int rc = ch ? xsr_stats_collect(ch, &o, &s, &err) : err.code;

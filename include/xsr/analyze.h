@@ -38,6 +38,7 @@ extern "C" {
 
 /* Options shared by every analysis. */
 struct xsr_analyze_opts {
+    size_t size;               /* XSR_ANALYZE_OPTS_INIT */
     enum xsr_layer format;     /* XSR_LAYER_NONE = auto-detect */
     uint64_t pfn_limit;        /* pfns must be < this; 0 = the default above */
     xsr_progress_fn progress;  /* may be NULL; called every few MiB and at the end */
@@ -46,6 +47,7 @@ struct xsr_analyze_opts {
      * follows on a connection is the peer's next message, not trailing data. */
     bool stop_at_end;
 };
+#define XSR_ANALYZE_OPTS_INIT { .size = sizeof(struct xsr_analyze_opts) }
 
 /* ------------------------------------------------------------ extract */
 
@@ -55,6 +57,7 @@ enum xsr_extract_format {
 };
 
 struct xsr_extract_opts {
+    size_t size;                /* XSR_EXTRACT_OPTS_INIT */
     struct xsr_analyze_opts a;
     enum xsr_extract_format format;
     /* If non-NULL, receives the pfn map: a TSV table with one line per frame
@@ -67,8 +70,10 @@ struct xsr_extract_opts {
      * being left as holes.  Ignored when `in` decompresses the file. */
     const char *in_path;
 };
+#define XSR_EXTRACT_OPTS_INIT { .size = sizeof(struct xsr_extract_opts), .a = XSR_ANALYZE_OPTS_INIT }
 
 struct xsr_extract_result {
+    size_t size;                /* XSR_EXTRACT_RESULT_INIT */
     uint32_t dom_type;          /* XSR_DOM_*, 0 if no domain header was seen */
     uint32_t version;           /* libxc stream version */
     unsigned guest_width;       /* PV: 4 or 8; HVM: 8 */
@@ -90,6 +95,7 @@ struct xsr_extract_result {
     uint64_t elf_loads;         /* ELF: PT_LOAD segments */
     uint64_t out_size;          /* size of the output file */
 };
+#define XSR_EXTRACT_RESULT_INIT { .size = sizeof(struct xsr_extract_result) }
 
 /*
  * Extract guest memory from in into out_fd (a regular file opened for
@@ -156,15 +162,17 @@ int xsr_stats_print(const struct xsr_stats *s, bool json, FILE *out, struct xsr_
 /* -------------------------------------------------------------- diff */
 
 struct xsr_diff_opts {
+    size_t size;                /* XSR_DIFF_OPTS_INIT */
     struct xsr_analyze_opts a;  /* for both inputs; progress covers A then B */
     bool pages;                 /* list the ranges of differing frames */
     unsigned max_lines;         /* per section, 0 = 100; further ones are counted */
-    /* Added later; zero-initialise the struct. */
     bool json;                  /* one JSON document (doc/json.md "diff") instead of text */
     const char *name_a, *name_b; /* the inputs as the user named them; may be NULL */
 };
+#define XSR_DIFF_OPTS_INIT { .size = sizeof(struct xsr_diff_opts), .a = XSR_ANALYZE_OPTS_INIT }
 
 struct xsr_diff_result {
+    size_t size;                /* XSR_DIFF_RESULT_INIT */
     unsigned headers;           /* differing header fields */
     unsigned records;           /* differing non-page records (or counts) */
     unsigned vcpus;             /* vCPUs whose state differs */
@@ -172,6 +180,7 @@ struct xsr_diff_result {
     uint64_t pages_differ;      /* present in both, contents differ */
     uint64_t pages_only_a, pages_only_b;
 };
+#define XSR_DIFF_RESULT_INIT { .size = sizeof(struct xsr_diff_result) }
 
 /*
  * Compare two images and print the differences to out (text or JSON): what
@@ -197,26 +206,33 @@ enum xsr_map_class {
     XSR_MAP_XTAB, XSR_MAP_XALLOC, XSR_MAP_BROKEN,
     XSR_MAP_CLASS_COUNT
 };
+#define XSR_MAP_CLASS_SLOTS 16
 const char *xsr_map_class_name(enum xsr_map_class c); /* "absent", "normal", ... */
 
 #define XSR_MAP_CELLS_DEFAULT 16384u
 #define XSR_MAP_COLUMNS_DEFAULT 128u
 
 struct xsr_map_opts {
+    size_t size;          /* XSR_MAP_OPTS_INIT */
     struct xsr_analyze_opts a;
     unsigned max_cells;   /* 0 = XSR_MAP_CELLS_DEFAULT; frames per cell is the
                            * smallest power of two that fits */
     unsigned columns;     /* 0 = XSR_MAP_COLUMNS_DEFAULT */
     const char *title;    /* may be NULL */
 };
+#define XSR_MAP_OPTS_INIT { .size = sizeof(struct xsr_map_opts), .a = XSR_ANALYZE_OPTS_INIT }
 
 struct xsr_map_result {
+    size_t size;                     /* XSR_MAP_RESULT_INIT */
     uint64_t frames;                 /* max_pfn + 1 (0 if no frame) */
     uint64_t frames_per_cell;
     uint64_t cells;
-    uint64_t by_class[XSR_MAP_CLASS_COUNT]; /* frames per class */
-    uint64_t cells_by_class[XSR_MAP_CLASS_COUNT];
+    /* by enum xsr_map_class; XSR_MAP_CLASS_SLOTS leaves room for classes
+     * to come without changing the layout */
+    uint64_t by_class[XSR_MAP_CLASS_SLOTS]; /* frames per class */
+    uint64_t cells_by_class[XSR_MAP_CLASS_SLOTS];
 };
+#define XSR_MAP_RESULT_INIT { .size = sizeof(struct xsr_map_result) }
 
 /* Walk in and write an SVG picture of its guest memory to out. */
 int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,

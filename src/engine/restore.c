@@ -253,8 +253,11 @@ static int run(struct xsri_restore *r, struct xsr_error *err)
 
     /* nothing after the END is read: on a migration connection xl's
      * conversation goes on there */
-    struct xsr_analyze_opts ao = { .format = r->o.format, .progress = on_progress, .progress_ctx = r,
-                                   .stop_at_end = true };
+    struct xsr_analyze_opts ao = XSR_ANALYZE_OPTS_INIT;
+    ao.format = r->o.format;
+    ao.progress = on_progress;
+    ao.progress_ctx = r;
+    ao.stop_at_end = true;
     const struct xsri_scan_cb cb = {
         .ctx = r, .event = on_event, .iter_begin = on_iter, .batch = xsri_restore_batch,
         .page = xsri_restore_page, .record_end = xsri_restore_record_end, .check = &co,

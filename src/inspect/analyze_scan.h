@@ -13,6 +13,21 @@
 #include <xsr/vcpu.h>
 
 #include "receive/receive.h"
+#include "util/opts.h"
+
+/* An analysis' options (name: size of its own struct, and a, the common
+ * options) and its result carry the sizes their *_INIT macros set:
+ * XSR_EINVAL, before anything is done, for a caller that did not use them. */
+static inline int xsri_analysis_sizes(const char *name, size_t size, size_t cur,
+                                      const struct xsr_analyze_opts *a, const char *res_name,
+                                      size_t res_size, size_t res_cur, struct xsr_error *err)
+{
+    if ((name && xsri_opts_check(size, cur, cur, name, err) < 0) ||
+        (a && xsri_opts_check(a->size, sizeof(*a), sizeof(*a), "xsr_analyze_opts", err) < 0) ||
+        (res_name && xsri_opts_check(res_size, res_cur, res_cur, res_name, err) < 0))
+        return XSR_EINVAL;
+    return 0;
+}
 
 /* ---------------------------------------------------- vCPU registers */
 

@@ -367,8 +367,8 @@ static void on_both_progress(void *ctx, const struct xsr_progress *in)
 int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts *opts, FILE *f,
              struct xsr_diff_result *res, struct xsr_error *err)
 {
-    static const struct xsr_diff_opts no_opts;
-    struct xsr_diff_result dummy;
+    static const struct xsr_diff_opts no_opts = XSR_DIFF_OPTS_INIT;
+    struct xsr_diff_result dummy = XSR_DIFF_RESULT_INIT;
     struct xsri_diff_img A = { .label = "A" }, B = { .label = "B" };
     struct xsri_diffout d = { 0 };
     struct xsr_error berr;
@@ -378,7 +378,11 @@ int xsr_diff(struct xsr_chan *a, struct xsr_chan *b, const struct xsr_diff_opts 
         opts = &no_opts;
     if (!res)
         res = &dummy;
+    if (xsri_analysis_sizes("xsr_diff_opts", opts->size, sizeof(*opts), &opts->a, "xsr_diff_result",
+                            res->size, sizeof(*res), err) < 0)
+        return XSR_EINVAL;
     memset(res, 0, sizeof(*res));
+    res->size = sizeof(*res);
     A.name = opts->name_a;
     B.name = opts->name_b;
     struct xsr_analyze_opts ao = opts->a;

@@ -289,8 +289,8 @@ static void count_frames(const struct xsri_scan *s, struct xsr_extract_result *r
 int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *o,
                 struct xsr_extract_result *res, struct xsr_error *err)
 {
-    static const struct xsr_extract_opts no_opts;
-    struct xsr_extract_result dummy;
+    static const struct xsr_extract_opts no_opts = XSR_EXTRACT_OPTS_INIT;
+    struct xsr_extract_result dummy = XSR_EXTRACT_RESULT_INIT;
     struct xsri_scan s;
     struct extract *x;
     int rc, rc2;
@@ -299,7 +299,11 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
         o = &no_opts;
     if (!res)
         res = &dummy;
+    if (xsri_analysis_sizes("xsr_extract_opts", o->size, sizeof(*o), &o->a, "xsr_extract_result", res->size,
+                            sizeof(*res), err) < 0)
+        return XSR_EINVAL;
     memset(res, 0, sizeof(*res));
+    res->size = sizeof(*res);
     if (!in || out_fd < 0)
         return xsr_error_set(err, XSR_EINVAL, "xsr_extract needs an input channel and an output file");
     if (o->format != XSR_EXTRACT_RAW && o->format != XSR_EXTRACT_ELF)

@@ -265,11 +265,13 @@ static uint64_t seg_cells(const struct seg *g, uint64_t fpc)
     return (g->end + fpc - 1) / fpc - g->first / fpc;
 }
 
+_Static_assert(XSR_MAP_CLASS_COUNT <= XSR_MAP_CLASS_SLOTS, "xsr_map_result has room for every class");
+
 int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
                 struct xsr_map_result *res, struct xsr_error *err)
 {
-    static const struct xsr_map_opts no_opts;
-    struct xsr_map_result dummy;
+    static const struct xsr_map_opts no_opts = XSR_MAP_OPTS_INIT;
+    struct xsr_map_result dummy = XSR_MAP_RESULT_INIT;
     struct xsri_scan s;
     struct zero_map zm = { 0 };
     struct xsri_scan_cb cb = { .ctx = &zm, .page = on_page };
@@ -279,7 +281,11 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
         o = &no_opts;
     if (!res)
         res = &dummy;
+    if (xsri_analysis_sizes("xsr_map_opts", o->size, sizeof(*o), &o->a, "xsr_map_result", res->size,
+                            sizeof(*res), err) < 0)
+        return XSR_EINVAL;
     memset(res, 0, sizeof(*res));
+    res->size = sizeof(*res);
     rc = xsri_scan_run(in, &o->a, false, &cb, &s, err);
     if (rc < 0) {
         xsri_scan_free(&s);

@@ -135,6 +135,8 @@ int xsr_stats_collect(struct xsr_chan *in, const struct xsr_analyze_opts *o, str
     int rc;
 
     *out = NULL;
+    if (xsri_analysis_sizes(NULL, 0, 0, o, NULL, 0, 0, err) < 0)
+        return XSR_EINVAL;
     c.st = calloc(1, sizeof(*c.st));
     if (!c.st)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory");

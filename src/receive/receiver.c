@@ -155,7 +155,7 @@ static int libxc_record(struct xsri_scan *s, const struct xsr_event *ev)
 int xsri_scan_run(struct xsr_chan *in, const struct xsr_analyze_opts *o, bool aux,
                   const struct xsri_scan_cb *cb, struct xsri_scan *s, struct xsr_error *err)
 {
-    static const struct xsr_analyze_opts no_opts;
+    static const struct xsr_analyze_opts no_opts = XSR_ANALYZE_OPTS_INIT;
     struct xsr_walker_opts wo = XSR_WALKER_OPTS_INIT;
     struct xsri_check_walk k;
     struct xsr_event ev;

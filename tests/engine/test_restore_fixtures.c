@@ -39,8 +39,9 @@ static const uint8_t *extract(const uint8_t *buf, size_t len, size_t *size, uint
     int fd = open(ru_path("raw"), O_RDWR | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
     struct xsr_chan *ch = xsr_chan_mem_reader(buf, len, &err);
-    struct xsr_extract_opts o = { .format = XSR_EXTRACT_RAW };
-    struct xsr_extract_result res;
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    o.format = XSR_EXTRACT_RAW;
+    struct xsr_extract_result res = XSR_EXTRACT_RESULT_INIT;
     if (xsr_extract(ch, fd, &o, &res, &err))
         fail_msg("extract: %s", err.message);
     xsr_chan_close(ch, NULL);

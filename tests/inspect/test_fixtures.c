@@ -63,8 +63,9 @@ static void extract_fixture(const struct fixture *fx, enum xsr_extract_format fm
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
     struct xsr_error err;
-    struct xsr_extract_result r;
-    struct xsr_extract_opts o = { .format = fmt };
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    o.format = fmt;
     xsr_error_clear(&err);
     struct xsr_chan *in = xsr_chan_mem_reader(img, len, &err);
     int rc = xsr_extract(in, fd, &o, &r, &err);

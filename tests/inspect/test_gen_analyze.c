@@ -109,7 +109,8 @@ static int diff_bufs(const uint8_t *a, size_t la, const uint8_t *b, size_t lb, s
                      char **text)
 {
     struct xsr_error err;
-    struct xsr_diff_opts o = { .pages = true };
+    struct xsr_diff_opts o = XSR_DIFF_OPTS_INIT;
+    o.pages = true;
     size_t n;
     FILE *f = open_memstream(text, &n);
     xsr_error_clear(&err);
@@ -126,7 +127,7 @@ static void test_diff_generated(void **state)
     (void)state;
     struct xsr_gen_opts oa, ob, oc;
     size_t la, lb, lc;
-    struct xsr_diff_result r;
+    struct xsr_diff_result r = XSR_DIFF_RESULT_INIT;
     uint64_t d, a_only, b_only;
     char *t;
 
@@ -176,8 +177,9 @@ static void test_map_generated(void **state)
 
     for (unsigned cells = 256; cells <= 4096; cells *= 16) {
         struct xsr_error err;
-        struct xsr_map_result r;
-        struct xsr_map_opts mo = { .max_cells = cells };
+        struct xsr_map_result r = XSR_MAP_RESULT_INIT;
+        struct xsr_map_opts mo = XSR_MAP_OPTS_INIT;
+        mo.max_cells = cells;
         FILE *null = fopen("/dev/null", "w");
         xsr_error_clear(&err);
         struct xsr_chan *in = xsr_chan_mem_reader(b, len, &err);

@@ -82,7 +82,9 @@ static int extract_opt(const struct gcase *c, enum xsr_extract_format fmt, const
                        const char *out_path, bool copy, struct xsr_extract_result *r)
 {
     struct xsr_error err;
-    struct xsr_extract_opts o = { .format = fmt, .in_path = copy ? in_path : NULL };
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    o.format = fmt;
+    o.in_path = copy ? in_path : NULL;
     xsr_error_clear(&err);
     struct xsr_chan *in = xsr_chan_open_read(in_path, c->open_flags, &err);
     assert_non_null(in);
@@ -256,7 +258,7 @@ static void run_case(const struct gcase *c, bool with_elf)
     assert_int_equal(tu_write_file(in, img, len), 0);
     free(img);
 
-    struct xsr_extract_result r, re;
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT, re = XSR_EXTRACT_RESULT_INIT;
     assert_int_equal(extract(c, XSR_EXTRACT_RAW, in, raw, &r), 0);
     assert_true(r.complete);
     assert_int_equal(r.dom_type, c->dom_type);
@@ -275,7 +277,7 @@ static void run_case(const struct gcase *c, bool with_elf)
 
     /* the same with runs of pages copied from the input file (in_path) */
     char raw2[256];
-    struct xsr_extract_result r2;
+    struct xsr_extract_result r2 = XSR_EXTRACT_RESULT_INIT;
     path_of(raw2, sizeof(raw2), c, "raw2");
     assert_int_equal(extract_opt(c, XSR_EXTRACT_RAW, in, raw2, true, &r2), 0);
     assert_int_equal(r2.frames_present, r.frames_present);
@@ -320,7 +322,7 @@ static void test_gdb(void **state)
     path_of(elf, sizeof(elf), c, "elf");
     assert_int_equal(tu_write_file(in, img, len), 0);
     free(img);
-    struct xsr_extract_result r;
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
     assert_int_equal(extract(c, XSR_EXTRACT_RAW, in, raw, &r), 0);
     assert_int_equal(extract(c, XSR_EXTRACT_ELF, in, elf, &r), 0);
 

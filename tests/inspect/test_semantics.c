@@ -72,8 +72,8 @@ static void test_extract_semantics(void **state)
     uint8_t *s = semantics_stream(&len);
     const char *out = tmp_path("sem.raw"), *map = tmp_path("sem.map");
     struct xsr_error err;
-    struct xsr_extract_result r;
-    struct xsr_extract_opts o = { 0 };
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
 
     /* stale bytes in the output must not show through the holes */
     uint8_t junk[16 * XSR_PAGE_SIZE];
@@ -151,8 +151,9 @@ static void test_extract_copy_path(void **state)
     uint8_t *s = semantics_stream(&len);
     const char *in_path = tmp_path("sem.img"), *out = tmp_path("sem-copy.raw");
     struct xsr_error err;
-    struct xsr_extract_result r;
-    struct xsr_extract_opts o = { .in_path = in_path };
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    o.in_path = in_path;
 
     assert_int_equal(tu_write_file(in_path, s, len), 0);
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -184,8 +185,9 @@ static void test_extract_elf_small(void **state)
     uint8_t *s = semantics_stream(&len);
     const char *out = tmp_path("sem.elf");
     struct xsr_error err;
-    struct xsr_extract_result r;
-    struct xsr_extract_opts o = { .format = XSR_EXTRACT_ELF };
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    o.format = XSR_EXTRACT_ELF;
 
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
@@ -234,8 +236,8 @@ static void test_extract_errors(void **state)
     size_t len;
     uint8_t *s = semantics_stream(&len);
     struct xsr_error err;
-    struct xsr_extract_result r;
-    struct xsr_extract_opts o = { 0 };
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
     const char *out = tmp_path("err.raw");
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
@@ -296,9 +298,11 @@ static void test_extract_uncommitted(void **state)
     len -= 8; /* drop END: the stream stops inside the second checkpoint */
 
     struct xsr_error err;
-    struct xsr_extract_result r;
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
     struct ms_progress p = { 0 };
-    struct xsr_extract_opts o = { .a = { .progress = ms_progress_cb, .progress_ctx = &p } };
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    o.a.progress = ms_progress_cb;
+    o.a.progress_ctx = &p;
     const char *out = tmp_path("ckpt.raw");
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
     xsr_error_clear(&err);
@@ -410,6 +414,60 @@ static void test_stats_exact(void **state)
     free(s);
 }
 
+/* Every analysis refuses options and results without the sizes their
+ * *_INIT macros set (or from a newer header), before reading a byte. */
+static void test_struct_sizes(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *s = semantics_stream(&len);
+    struct xsr_error err;
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
+    assert_non_null(in);
+
+    struct xsr_analyze_opts ao = XSR_ANALYZE_OPTS_INIT;
+    ao.size = 0;
+    struct xsr_stats *st = NULL;
+    assert_int_equal(xsr_stats_collect(in, &ao, &st, &err), XSR_EINVAL);
+    assert_null(st);
+    assert_non_null(strstr(err.message, "xsr_analyze_opts"));
+
+    char path[] = "/tmp/xsr-sizes-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    struct xsr_extract_opts eo = XSR_EXTRACT_OPTS_INIT;
+    struct xsr_extract_result er = XSR_EXTRACT_RESULT_INIT;
+    eo.size = 0;
+    assert_int_equal(xsr_extract(in, fd, &eo, &er, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_extract_opts"));
+    eo = (struct xsr_extract_opts)XSR_EXTRACT_OPTS_INIT;
+    eo.a.size = 0;
+    assert_int_equal(xsr_extract(in, fd, &eo, &er, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_analyze_opts"));
+    eo.a.size = sizeof(eo.a);
+    er.size = sizeof(er) + 8;
+    assert_int_equal(xsr_extract(in, fd, &eo, &er, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_extract_result"));
+    close(fd);
+
+    struct xsr_diff_opts dopt = XSR_DIFF_OPTS_INIT;
+    struct xsr_diff_result dr = XSR_DIFF_RESULT_INIT;
+    dr.size = 0;
+    assert_int_equal(xsr_diff(in, in, &dopt, NULL, &dr, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_diff_result"));
+
+    struct xsr_map_opts mo = XSR_MAP_OPTS_INIT;
+    struct xsr_map_result mr = XSR_MAP_RESULT_INIT;
+    mo.size = sizeof(mo) * 2;
+    assert_int_equal(xsr_map_svg(in, &mo, NULL, &mr, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_map_opts"));
+
+    assert_int_equal(xsr_chan_offset(in), 0);
+    xsr_chan_close(in, NULL);
+    free(s);
+}
+
 /* A stream of one-entry PAGE_DATA records, each naming pfn 0 again (a new
  * iteration every 24 bytes): past the kept iterations, the rest are counted
  * into the last one. */
@@ -463,7 +521,8 @@ static int run_diff(const uint8_t *a, size_t la, const uint8_t *b, size_t lb, bo
                     struct xsr_diff_result *res, char **text)
 {
     struct xsr_error err;
-    struct xsr_diff_opts o = { .pages = pages };
+    struct xsr_diff_opts o = XSR_DIFF_OPTS_INIT;
+    o.pages = pages;
     size_t n;
     FILE *f = open_memstream(text, &n);
     xsr_error_clear(&err);
@@ -480,7 +539,7 @@ static void test_diff_exact(void **state)
     (void)state;
     size_t la, lb;
     uint8_t *a = diff_stream(&la, false), *b = diff_stream(&lb, true);
-    struct xsr_diff_result r;
+    struct xsr_diff_result r = XSR_DIFF_RESULT_INIT;
     char *t;
 
     assert_int_equal(run_diff(a, la, a, la, true, &r, &t), 0);
@@ -513,7 +572,7 @@ static void test_diff_exact(void **state)
 
     /* an unreadable B is an error naming it */
     struct xsr_error err;
-    struct xsr_diff_opts o = { 0 };
+    struct xsr_diff_opts o = XSR_DIFF_OPTS_INIT;
     xsr_error_clear(&err);
     struct xsr_chan *ca = xsr_chan_mem_reader(a, la, &err), *cb = xsr_chan_mem_reader(b, lb - 5, &err);
     FILE *null = fopen("/dev/null", "w");
@@ -566,7 +625,9 @@ static xmlDocPtr map_of(const uint8_t *s, size_t len, unsigned max_cells, struct
                         const char *save_as)
 {
     struct xsr_error err;
-    struct xsr_map_opts o = { .max_cells = max_cells, .title = "test <map> & more" };
+    struct xsr_map_opts o = XSR_MAP_OPTS_INIT;
+    o.max_cells = max_cells;
+    o.title = "test <map> & more";
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
@@ -601,7 +662,7 @@ static void test_map_exact(void **state)
     ms_pages(m, 8, p, f);
     ms_pages(m, 1, again, f);
     uint8_t *s = ms_end(m, &len);
-    struct xsr_map_result r;
+    struct xsr_map_result r = XSR_MAP_RESULT_INIT;
 
     xmlDocPtr doc = map_of(s, len, 0, &r, tmp_path("small.svg"));
     assert_int_equal(r.frames, 9);
@@ -698,7 +759,7 @@ static void test_map_breaks(void **state)
     ms_pages(m, 8, w, fill);
     size_t len;
     uint8_t *s = ms_end(m, &len);
-    struct xsr_map_result r;
+    struct xsr_map_result r = XSR_MAP_RESULT_INIT;
     xmlDocPtr doc = map_of(s, len, 0, &r, tmp_path("pvh.svg"));
     assert_int_equal(r.frames, hole_end + 8);
     assert_int_equal(r.frames_per_cell, 1);
@@ -761,7 +822,8 @@ static void test_state_alloc_failure(void **state)
     struct xsr_error err;
     struct xsr_chan *in;
 
-    struct xsr_analyze_opts ao = { .pfn_limit = XSR_PFN_MASK + 1 };
+    struct xsr_analyze_opts ao = XSR_ANALYZE_OPTS_INIT;
+    ao.pfn_limit = XSR_PFN_MASK + 1;
     struct xsr_stats *st = NULL;
     xsr_error_clear(&err);
     in = xsr_chan_mem_reader(s, len, &err);
@@ -770,8 +832,9 @@ static void test_state_alloc_failure(void **state)
     xsr_chan_close(in, NULL);
     xsr_stats_free(st);
 
-    struct xsr_extract_opts eo = { .a = ao };
-    struct xsr_extract_result r;
+    struct xsr_extract_opts eo = XSR_EXTRACT_OPTS_INIT;
+    eo.a = ao;
+    struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
     int fd = open(tmp_path("enomem.raw"), O_RDWR | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
     xsr_error_clear(&err);
@@ -801,7 +864,7 @@ static void test_diff_xalloc_is_zero(void **state)
     const uint8_t fb[] = { 7, 0, 0 };
     ms_pages(m, 3, pb, fb);
     uint8_t *b = ms_end(m, &lb);
-    struct xsr_diff_result r;
+    struct xsr_diff_result r = XSR_DIFF_RESULT_INIT;
     char *t;
 
     assert_int_equal(run_diff(a, la, b, lb, true, &r, &t), 0);
@@ -837,6 +900,7 @@ int main(void)
         cmocka_unit_test(test_extract_uncommitted),
         cmocka_unit_test(test_stats_exact),
         cmocka_unit_test(test_stats_iterations_bounded),
+        cmocka_unit_test(test_struct_sizes),
         cmocka_unit_test(test_diff_exact),
         cmocka_unit_test(test_diff_xalloc_is_zero),
         cmocka_unit_test(test_state_alloc_failure),

@@ -160,9 +160,12 @@ static void run_extract(const struct op *op, struct outcome *o)
     if (!in) {
         o->rc = o->err.code;
     } else {
-        struct xsr_extract_opts eo = { .a = { .format = XSR_LAYER_NONE }, .format = op->variant == 1 ? XSR_EXTRACT_ELF : XSR_EXTRACT_RAW,
-                                       .pfn_map = map, .in_path = op->in_path };
-        struct xsr_extract_result r;
+        struct xsr_extract_opts eo = XSR_EXTRACT_OPTS_INIT;
+        eo.a.format = XSR_LAYER_NONE;
+        eo.format = op->variant == 1 ? XSR_EXTRACT_ELF : XSR_EXTRACT_RAW;
+        eo.pfn_map = map;
+        eo.in_path = op->in_path;
+        struct xsr_extract_result r = XSR_EXTRACT_RESULT_INIT;
         o->rc = xsr_extract(in, fileno(f), &eo, &r, &o->err);
         xsr_chan_close(in, NULL);
         if (o->rc >= 0) {
@@ -206,8 +209,9 @@ static void run_diff(const struct op *op, struct outcome *o)
     struct xsr_chan *b = a ? xsr_chan_mem_reader(op->in2, op->in2_len, &o->err) : NULL;
     if (a && b) {
         FILE *f = scratch();
-        struct xsr_diff_opts d = { .pages = true };
-        struct xsr_diff_result r;
+        struct xsr_diff_opts d = XSR_DIFF_OPTS_INIT;
+        d.pages = true;
+        struct xsr_diff_result r = XSR_DIFF_RESULT_INIT;
         o->rc = xsr_diff(a, b, &d, f, &r, &o->err);
         fflush(f);
         if (o->rc >= 0)
@@ -228,8 +232,9 @@ static void run_map(const struct op *op, struct outcome *o)
         return;
     }
     FILE *f = scratch();
-    struct xsr_map_opts mo = { .title = "t" };
-    struct xsr_map_result r;
+    struct xsr_map_opts mo = XSR_MAP_OPTS_INIT;
+    mo.title = "t";
+    struct xsr_map_result r = XSR_MAP_RESULT_INIT;
     o->rc = xsr_map_svg(in, &mo, f, &r, &o->err);
     xsr_chan_close(in, NULL);
     fflush(f);

@@ -59,8 +59,7 @@ static void test_public_calls_reuse_one_error(void **state)
     for (size_t i = 0; i < 2; i++) {
         struct xsr_chan *in = xsr_chan_mem_reader(img, cuts[i], &err);
         assert_non_null(in);
-        struct xsr_analyze_opts ao;
-        memset(&ao, 0, sizeof(ao));
+        struct xsr_analyze_opts ao = XSR_ANALYZE_OPTS_INIT;
         struct xsr_stats *s = NULL;
         assert_true(xsr_stats_collect(in, &ao, &s, &err) < 0);
         xsr_stats_free(s);
@@ -132,8 +131,7 @@ static void test_layers_in_turn(void **state)
         struct xsr_stats *st = NULL;
         in = xsr_chan_mem_reader(img, len, &err);
         assert_non_null(in);
-        struct xsr_analyze_opts ao;
-        memset(&ao, 0, sizeof(ao));
+        struct xsr_analyze_opts ao = XSR_ANALYZE_OPTS_INIT;
         assert_int_equal(xsr_stats_collect(in, &ao, &st, &err), 0);
         xsr_stats_free(st);
         xsr_chan_close(in, NULL);

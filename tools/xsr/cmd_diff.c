@@ -50,8 +50,8 @@ int cmd_diff(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_diff_opts o = { 0 };
-    struct xsr_diff_result res;
+    struct xsr_diff_opts o = XSR_DIFF_OPTS_INIT;
+    struct xsr_diff_result res = XSR_DIFF_RESULT_INIT;
     struct xsr_error err;
     struct cli_progress prog;
     bool quiet = false;

@@ -47,8 +47,8 @@ int cmd_extract(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_extract_opts o = { 0 };
-    struct xsr_extract_result res;
+    struct xsr_extract_opts o = XSR_EXTRACT_OPTS_INIT;
+    struct xsr_extract_result res = XSR_EXTRACT_RESULT_INIT;
     struct xsr_error err;
     struct cli_progress prog;
     const char *out_path = NULL, *map_path = NULL, *path;

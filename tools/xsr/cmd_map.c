@@ -44,8 +44,8 @@ int cmd_map(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_map_opts o = { 0 };
-    struct xsr_map_result res;
+    struct xsr_map_opts o = XSR_MAP_OPTS_INIT;
+    struct xsr_map_result res = XSR_MAP_RESULT_INIT;
     struct xsr_error err;
     struct cli_progress prog;
     const char *out_path = NULL, *path;

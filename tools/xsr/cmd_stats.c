@@ -35,7 +35,7 @@ int cmd_stats(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct xsr_analyze_opts o = { 0 };
+    struct xsr_analyze_opts o = XSR_ANALYZE_OPTS_INIT;
     struct xsr_stats *st = NULL;
     struct xsr_error err, perr;
     struct cli_progress prog;
