@@ -125,14 +125,18 @@ const struct xsr_xen_target *xsr_xen_target_find(const char *name);
 
 #define XSR_RESTORE_MAX_REASONS 8
 struct xsr_restore_verdict {
+    size_t size;                 /* XSR_RESTORE_VERDICT_INIT */
     bool restorable;
     unsigned n_reasons;          /* why not: one sentence each */
     char reasons[XSR_RESTORE_MAX_REASONS][192];
 };
+#define XSR_RESTORE_VERDICT_INIT { .size = sizeof(struct xsr_restore_verdict) }
 /* Whether t's restorer accepts the image that the checker summarised in s
- * (an image with errors, or incomplete, is never counted restorable). */
-void xsr_xen_target_check(const struct xsr_xen_target *t, const struct xsr_check_summary *s,
-                          struct xsr_restore_verdict *v);
+ * (an image with errors, or incomplete, is never counted restorable).
+ * Returns 0, or XSR_EINVAL for a verdict without XSR_RESTORE_VERDICT_INIT's
+ * size (err says so; v is left alone). */
+int xsr_xen_target_check(const struct xsr_xen_target *t, const struct xsr_check_summary *s,
+                         struct xsr_restore_verdict *v, struct xsr_error *err);
 
 #ifdef __cplusplus
 }

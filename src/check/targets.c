@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check_internal.h"
+#include "util/opts.h"
 
 #define BIT(t) (1u << (t))
 /* Handled by every migration v2 restorer (Xen 4.6 on).  TOOLSTACK is left
@@ -84,10 +85,11 @@ static void because(struct xsr_restore_verdict *v, const char *fmt, ...)
     va_end(ap);
 }
 
-void xsr_xen_target_check(const struct xsr_xen_target *t, const struct xsr_check_summary *s,
-                          struct xsr_restore_verdict *v)
+static void judge(const struct xsr_xen_target *t, const struct xsr_check_summary *s,
+                  struct xsr_restore_verdict *v)
 {
     memset(v, 0, sizeof(*v));
+    v->size = sizeof(*v);
     v->restorable = true;
     if (s->errors)
         because(v, "the image is invalid (%u error%s)", s->errors, s->errors == 1 ? "" : "s");
@@ -117,4 +119,13 @@ void xsr_xen_target_check(const struct xsr_xen_target *t, const struct xsr_check
         because(v, "%s records: the restorer of %s does not know them (\"Mandatory record not handled\")",
                 xsr_rec_type_name(type), t->releases);
     }
+}
+
+int xsr_xen_target_check(const struct xsr_xen_target *t, const struct xsr_check_summary *s,
+                         struct xsr_restore_verdict *v, struct xsr_error *err)
+{
+    if (xsri_opts_check(v->size, sizeof(*v), sizeof(*v), "xsr_restore_verdict", err) < 0)
+        return XSR_EINVAL;
+    judge(t, s, v);
+    return 0;
 }

@@ -148,16 +148,16 @@ void xsri_dump_verdict(FILE *out, const char *input, const struct xsr_check_summ
 /* "; restorable by Xen 4.14 and later": runs of release groups that accept. */
 void xsri_print_restorable_by(FILE *out, const struct xsr_check_summary *s)
 {
-    struct xsr_restore_verdict v;
+    struct xsr_restore_verdict v = XSR_RESTORE_VERDICT_INIT;
     unsigned n, runs = 0;
     const struct xsr_xen_target *t = xsr_xen_targets(&n);
 
     for (unsigned i = 0; i < n; i++) {
-        xsr_xen_target_check(&t[i], s, &v);
+        xsr_xen_target_check(&t[i], s, &v, NULL);
         if (!v.restorable)
             continue;
         unsigned j = i;
-        while (j + 1 < n && (xsr_xen_target_check(&t[j + 1], s, &v), v.restorable))
+        while (j + 1 < n && (xsr_xen_target_check(&t[j + 1], s, &v, NULL), v.restorable))
             j++;
         fprintf(out, "%s Xen 4.%u", runs++ ? "," : "; restorable by", t[i].first_minor);
         if (t[j].last_minor == UINT_MAX)

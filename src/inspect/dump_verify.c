@@ -61,9 +61,9 @@ static void json_end(struct report *r, const struct xsr_check_summary *s)
     fprintf(r->out, ",\n\"valid\":%s,\n\"restorable_by\":[", s->errors ? "false" : "true");
     unsigned n, first = 1;
     const struct xsr_xen_target *t = xsr_xen_targets(&n);
-    struct xsr_restore_verdict v;
+    struct xsr_restore_verdict v = XSR_RESTORE_VERDICT_INIT;
     for (unsigned i = 0; i < n; i++) {
-        xsr_xen_target_check(&t[i], s, &v);
+        xsr_xen_target_check(&t[i], s, &v, NULL);
         if (v.restorable) {
             fprintf(r->out, "%s\"%s\"", first ? "" : ",", t[i].name);
             first = 0;
@@ -71,7 +71,7 @@ static void json_end(struct report *r, const struct xsr_check_summary *s)
     }
     fputc(']', r->out);
     if (r->o->target) {
-        xsr_xen_target_check(r->o->target, s, &v);
+        xsr_xen_target_check(r->o->target, s, &v, NULL);
         fputs(",\n\"target\":{\"name\":", r->out);
         xsri_json_write_str(r->out, r->o->target_name ? r->o->target_name : r->o->target->name);
         fprintf(r->out, ",\"rules\":\"%s\",\"restorable\":%s,\"reasons\":[", r->o->target->name,
@@ -90,9 +90,9 @@ static void json_end(struct report *r, const struct xsr_check_summary *s)
 static bool print_target(const struct report *r, const struct xsr_check_summary *s)
 {
     const struct xsr_report_opts *o = r->o;
-    struct xsr_restore_verdict v;
+    struct xsr_restore_verdict v = XSR_RESTORE_VERDICT_INIT;
 
-    xsr_xen_target_check(o->target, s, &v);
+    xsr_xen_target_check(o->target, s, &v, NULL);
     if (o->quiet || o->json)
         return v.restorable;
     fprintf(r->out, "%s (%s): %s", o->target_name ? o->target_name : o->target->name, o->target->releases,

@@ -477,6 +477,20 @@ static void test_struct_sizes(void **state)
     assert_int_equal(sum.errors, 1);
     xsr_chan_close(ch, NULL);
 
+    /* a restore verdict: judged only with its size */
+    struct xsr_restore_verdict v = XSR_RESTORE_VERDICT_INIT;
+    const struct xsr_xen_target *t = xsr_xen_target_find("xen-4.17");
+    assert_non_null(t);
+    v.size = 0;
+    v.restorable = true;
+    assert_int_equal(xsr_xen_target_check(t, &sum, &v, &err), XSR_EINVAL);
+    assert_non_null(strstr(err.message, "xsr_restore_verdict"));
+    assert_true(v.restorable); /* left alone */
+    v.size = sizeof(v);
+    assert_int_equal(xsr_xen_target_check(t, &sum, &v, &err), 0);
+    assert_false(v.restorable); /* the zeroes were an error */
+    assert_int_equal(v.size, sizeof(v));
+
     /* a caller built when there were fewer record types: its shorter array
      * is filled, nothing beyond it */
     struct xsr_gen_opts g;
