@@ -282,7 +282,7 @@ static void test_errors(void **state)
     uint64_t dc = lt_find(&l, XSR_LAYER_LIBXC, XSR_REC_DOMAIN_CONTEXT, 0)->offset;
     lt_free(&l);
     xsr_st32(b + ih + 12, 3, XSR_BIG_ENDIAN);
-    expect_fail(b, len, 4, false, XSR_EFORMAT, "DOMAIN_CONTEXT record in a version 3 stream", dc);
+    expect_fail(b, len, 4, false, XSR_EUNSUP, "DOMAIN_CONTEXT record in a version 3 stream", dc);
     free(b);
 
     /* a legacy stream */

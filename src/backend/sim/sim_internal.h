@@ -107,6 +107,15 @@ static inline uint64_t sim_m2p(const struct sim_dom *s, uint64_t mfn)
 {
     return mfn < s->h->nr_frames && s->m2p[mfn] ? s->m2p[mfn] - 1 : XSR_INVALID_FRAME;
 }
+
+/* At least half of the machine frames hold guest pages: only then are all
+ * of them mapped in advance.  A domain made bigger than the guest it
+ * receives (a restore that cannot tell the guest's size makes one of 4 GiB)
+ * must not get every frame of its file allocated. */
+static inline bool sim_mostly_used(const struct sim_dom *s)
+{
+    return (s->h->nr_frames - s->h->nr_free) * 2 >= s->h->nr_frames;
+}
 static inline unsigned sim_type(const struct sim_dom *s, uint64_t pfn)
 {
     return s->pinfo[pfn] & SIM_TYPE_MASK;

@@ -196,15 +196,16 @@ static void op_close(struct xsr_domain *d)
 /* ---------------------------------------------------------------- memory */
 
 /*
- * The first map of frames maps every frame at once (one madvise instead of a
- * fault per page: the frames are used in shuffled order, so the kernel's
- * fault-around does not help, and a save or restore touches them all).
+ * The first map of frames once most of them are in use maps every frame at
+ * once (one madvise instead of a fault per page: the frames are used in
+ * shuffled order, so the kernel's fault-around does not help, and a save or
+ * restore touches them all).
  */
 static void prefault(struct sim_dom *s, int prot)
 {
 #if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
     int want = prot & XSR_MAP_WRITE ? 2 : 1;
-    if (__atomic_load_n(&s->prefaulted, __ATOMIC_RELAXED) >= want)
+    if (__atomic_load_n(&s->prefaulted, __ATOMIC_RELAXED) >= want || !sim_mostly_used(s))
         return;
     __atomic_store_n(&s->prefaulted, want, __ATOMIC_RELAXED);
     /* best effort: an older kernel faults the pages in one by one */

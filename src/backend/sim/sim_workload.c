@@ -167,7 +167,8 @@ int xsr_sim_workload_start(struct xsr_domain *d, const struct xsr_sim_workload *
     /* Map the frames writable now, in one call: a fault per page on the first
      * writes would hold the rate down far below what was asked for a while.
      * Best effort (older kernels do not know it). */
-    (void)madvise(s->frames, s->h->nr_frames * SIM_PAGE, MADV_POPULATE_WRITE);
+    if (sim_mostly_used(s))
+        (void)madvise(s->frames, s->h->nr_frames * SIM_PAGE, MADV_POPULATE_WRITE);
 #endif
     w->nhot = w->ndata * cfg->hot_pct / 100;
     if (!w->nhot)
