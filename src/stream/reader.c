@@ -431,8 +431,11 @@ static int page_data_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t
             rc = consume(r, more, r->buf + keep, "the pfn words of a PAGE_DATA record", &p, err);
         keep += more;
     }
-    if (rc < 0)
+    if (rc < 0) {
+        if (err && rc == XSR_ETRUNC)
+            err->offset = start; /* where the record starts, as a full read says */
         return rc;
+    }
     return skim_finish(r, rec, start, XSR_REC_PAGE_DATA, length, keep, "the pages of a PAGE_DATA record",
                        err);
 }
