@@ -440,6 +440,34 @@ static int page_data_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t
                        err);
 }
 
+/* An optional record of a type no table knows is of no use to any reader:
+ * its body is passed over in the channel; its padding is read, for the
+ * checker to see that it is zero. */
+static int unknown_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t start, uint32_t type,
+                        uint32_t length, struct xsr_error *err)
+{
+    size_t pad = (size_t)(xsr_rec_padded(length) - length);
+    const uint8_t *p = NULL;
+    int rc = skip_rest(r, length, "an optional record", err);
+    if (rc == 0 && pad)
+        rc = ensure_cap(r, pad, err);
+    if (rc == 0 && pad)
+        rc = consume(r, pad, r->buf, "the padding of a record", &p, err);
+    if (rc < 0) {
+        if (err && rc == XSR_ETRUNC)
+            err->offset = start;
+        return rc;
+    }
+    r->failed_has_type = false;
+    rec->type = type;
+    rec->length = length;
+    rec->body = r->buf;
+    rec->padding = pad ? p : r->buf;
+    rec->offset = start;
+    rec->skipped = length;
+    return 0;
+}
+
 int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct xsr_error *err)
 {
     if (!r || !rec)
@@ -471,8 +499,7 @@ int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct
     r->rhdr_at = h;
     r->failed_has_type = true;
     r->failed_type = rh.type;
-    /* an unknown optional record is of no use to any reader: all of it */
-    return unknown ? skim_finish(r, rec, start, rh.type, rh.length, 0, "an optional record", err)
+    return unknown ? unknown_skim(r, rec, start, rh.type, rh.length, err)
                    : page_data_skim(r, rec, start, rh.length, err);
 }
 
