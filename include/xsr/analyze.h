@@ -5,9 +5,9 @@
  * of a live stream, and a picture of guest physical memory (SVG).
  *
  * Everything streams: the input is walked once, pages are written with
- * pwrite as they arrive, and the only per-frame state is a few bytes per
- * guest frame up to the highest pfn seen (grown as needed, bounded by
- * pfn_limit).  Guest memory itself is never held in RAM.
+ * pwrite as they arrive, and the only per-frame state is a few bytes for
+ * each frame the stream names (doc/analyze.md says how much; pfns are
+ * bounded by pfn_limit).  Guest memory itself is never held in RAM.
  *
  * Page semantics are those of a receiver (doc/analyze.md): the last copy of
  * a frame wins; pages after a VERIFY record are compared, not applied; a
@@ -29,11 +29,9 @@
 extern "C" {
 #endif
 
-/* Highest pfn + 1 accepted by default: 2^28 frames = 1 TiB of guest memory
- * (per-frame state of 512 MiB at most, 2.5 GiB where 8 more bytes a frame
- * are kept: stats, diff for each image, extract with a pfn map).
+/* Highest pfn + 1 accepted by default: 2^28 frames = 1 TiB of guest memory.
  * XSR_PFN_MASK + 1 is the format's own bound; pfn_limit may be raised up
- * to it. */
+ * to it (extract stops at 2^50, the frames a file's offsets can hold). */
 #define XSR_ANALYZE_PFN_LIMIT_DEFAULT (1ULL << 28)
 
 /* Options shared by every analysis. */

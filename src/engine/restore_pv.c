@@ -234,10 +234,8 @@ static int one_mfn(struct xsri_restore *r, uint64_t pfn, uint64_t *mfn, struct x
 /* The receiver model's last type for pfn (XSR_PFN_XTAB if it has no memory). */
 static unsigned stream_type(const struct xsri_restore *r, uint64_t pfn)
 {
-    const struct xsri_pfns *p = &r->scan->pfns;
-    if (pfn >= xsri_pfns_count(p) || !xsri_pf_memory(p->st[pfn]))
-        return XSR_PFN_XTAB;
-    return p->st[pfn] & XSRI_PF_TYPE;
+    uint16_t st = xsri_pfns_get(&r->scan->pfns, pfn);
+    return xsri_pf_memory(st) ? st & XSRI_PF_TYPE : XSR_PFN_XTAB;
 }
 
 /* ------------------------------------------------------------- the P2M */
@@ -298,20 +296,19 @@ static int write_p2m(struct xsri_restore *r, struct pv_priv *p, struct xsr_error
 
 static int pin(struct xsri_restore *r, struct xsr_error *err)
 {
-    const struct xsri_pfns *ps = &r->scan->pfns;
-    uint64_t n = xsri_pfns_count(ps);
     uint32_t types[XSR_PAGE_BATCH_MAX];
     uint32_t k = 0;
-    for (uint64_t pfn = 0; pfn <= n; pfn++) {
-        if (pfn < n) {
-            uint16_t st = ps->st[pfn];
-            unsigned t = st & XSRI_PF_TYPE;
-            if (!(st & XSRI_PF_DATA) || t < XSR_PFN_L1TAB_PIN || t > XSR_PFN_L4TAB_PIN)
+    struct xsri_pfn_iter it;
+    xsri_pfns_iter(&it, &r->scan->pfns, 0, UINT64_MAX);
+    for (bool more = true; more;) {
+        if ((more = xsri_pfns_next(&it))) {
+            unsigned t = it.st & XSRI_PF_TYPE;
+            if (!(it.st & XSRI_PF_DATA) || t < XSR_PFN_L1TAB_PIN || t > XSR_PFN_L4TAB_PIN)
                 continue;
-            r->pfns[k] = pfn;
+            r->pfns[k] = it.pfn;
             types[k++] = t;
         }
-        if (k == XSR_PAGE_BATCH_MAX || (pfn == n && k)) {
+        if (k == XSR_PAGE_BATCH_MAX || (!more && k)) {
             int rc = XSR_DOMAIN_CALL(r->d, pin_tables, err, r->pfns, types, k, err);
             if (rc < 0)
                 return rc;

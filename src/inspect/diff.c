@@ -271,13 +271,8 @@ static int on_page(void *vctx, struct xsri_scan *s, const struct xsri_page *pg, 
 {
     (void)vctx;
     (void)err;
-    static const uint8_t zero[XSR_PAGE_SIZE];
-    if (pg->verify)
-        return 0;
-    if (pg->data)
-        s->pfns.aux[pg->pfn] = XXH3_64bits(pg->data, XSR_PAGE_SIZE);
-    else if (xsri_pf_zero_page(s->pfns.st[pg->pfn]))
-        s->pfns.aux[pg->pfn] = XXH3_64bits(zero, XSR_PAGE_SIZE);
+    if (pg->data && !pg->verify)
+        *xsri_pfns_aux(&s->pfns, pg->pfn) = XXH3_64bits(pg->data, XSR_PAGE_SIZE);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <xxhash.h>
 
 #include "diff_internal.h"
 #include "xl_config.h"
@@ -342,39 +343,61 @@ static void page_range(struct xsri_diffout *d, int cat, uint64_t first, uint64_t
     xsri_diff_add(d, XSRI_DS_PAGES, keys, label, false, NULL, false, NULL, note);
 }
 
+/* The next frame that has memory after a restore. */
+static bool next_memory(struct xsri_pfn_iter *it)
+{
+    while (xsri_pfns_next(it))
+        if (xsri_pf_memory(it->st))
+            return true;
+    return false;
+}
+
+/* The hash of a frame's memory: of its data (kept by diff.c), or of a zero
+ * page (XALLOC). */
+static uint64_t memory_hash(const struct xsri_pfn_iter *it, uint64_t zero_hash)
+{
+    return it->st & XSRI_PF_DATA ? it->leaf->aux[it->slot] : zero_hash;
+}
+
 void xsri_diff_pages(struct xsri_diffout *d, const struct xsri_diff_img *a, const struct xsri_diff_img *b,
                      bool list, struct xsr_diff_result *res)
 {
-    uint64_t na = xsri_pfns_count(&a->s.pfns), nb = xsri_pfns_count(&b->s.pfns);
-    uint64_t n = na > nb ? na : nb;
+    static const uint8_t zero[XSR_PAGE_SIZE];
+    uint64_t zero_hash = XXH3_64bits(zero, sizeof(zero));
+    struct xsri_pfn_iter ia, ib;
+    bool ma, mb;
     int run_cat = 0;
-    uint64_t run_first = 0;
+    uint64_t run_first = 0, run_last = 0;
 
-    for (uint64_t pfn = 0; pfn <= n; pfn++) {
-        int cat = 0;
-        if (pfn < n) {
-            bool pa = pfn < na && xsri_pf_memory(a->s.pfns.st[pfn]);
-            bool pb = pfn < nb && xsri_pf_memory(b->s.pfns.st[pfn]);
-            if (pa || pb)
-                res->pages_compared++;
-            if (pa && pb)
-                cat = a->s.pfns.aux[pfn] != b->s.pfns.aux[pfn] ? 1 : 0;
-            else if (pa)
-                cat = 2;
-            else if (pb)
-                cat = 3;
-            if (cat == 1)
-                res->pages_differ++;
-            else if (cat == 2)
-                res->pages_only_a++;
-            else if (cat == 3)
-                res->pages_only_b++;
-        }
-        if (cat != run_cat) {
+    /* the frames with memory on either side, merged in pfn order; a frame
+     * named by neither sits between runs */
+    xsri_pfns_iter(&ia, &a->s.pfns, 0, UINT64_MAX);
+    xsri_pfns_iter(&ib, &b->s.pfns, 0, UINT64_MAX);
+    ma = next_memory(&ia);
+    mb = next_memory(&ib);
+    while (ma || mb) {
+        uint64_t pfn = !mb || (ma && ia.pfn < ib.pfn) ? ia.pfn : ib.pfn;
+        bool pa = ma && ia.pfn == pfn, pb = mb && ib.pfn == pfn;
+        int cat = pa && pb ? memory_hash(&ia, zero_hash) != memory_hash(&ib, zero_hash) : pa ? 2 : 3;
+        res->pages_compared++;
+        if (cat == 1)
+            res->pages_differ++;
+        else if (cat == 2)
+            res->pages_only_a++;
+        else if (cat == 3)
+            res->pages_only_b++;
+        if (cat != run_cat || pfn != run_last + 1) {
             if (run_cat && list)
-                page_range(d, run_cat, run_first, pfn - 1);
+                page_range(d, run_cat, run_first, run_last);
             run_cat = cat;
             run_first = pfn;
         }
+        run_last = pfn;
+        if (pa)
+            ma = next_memory(&ia);
+        if (pb)
+            mb = next_memory(&ib);
     }
+    if (run_cat && list)
+        page_range(d, run_cat, run_first, run_last);
 }

@@ -320,26 +320,45 @@ static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, struct x
     return 0;
 }
 
-/* Call fn for each run of frames holding data. */
+/* The runs of consecutive frames holding data, in pfn order. */
 struct runs {
-    uint64_t n;
-    uint64_t present;
+    struct xsri_pfn_iter it;
+    uint64_t first, end;    /* the run found last: [first, end) */
+    bool more;              /* it.pfn is the next frame with data */
 };
 
-static void count_runs(const struct xsri_pfns *p, struct runs *r)
+static bool next_data(struct xsri_pfn_iter *it)
 {
-    uint64_t n = xsri_pfns_count(p);
-    bool in = false;
+    while (xsri_pfns_next(it))
+        if (it->st & XSRI_PF_DATA)
+            return true;
+    return false;
+}
 
-    r->n = r->present = 0;
-    for (uint64_t pfn = 0; pfn < n; pfn++) {
-        bool d = (p->st[pfn] & XSRI_PF_DATA) != 0;
-        if (d) {
-            r->present++;
-            if (!in)
-                r->n++;
-        }
-        in = d;
+static void runs_start(struct runs *r, const struct xsri_pfns *p)
+{
+    xsri_pfns_iter(&r->it, p, 0, UINT64_MAX);
+    r->more = next_data(&r->it);
+}
+
+static bool runs_next(struct runs *r)
+{
+    if (!r->more)
+        return false;
+    r->first = r->it.pfn;
+    r->end = r->first + 1;
+    while ((r->more = next_data(&r->it)) && r->it.pfn == r->end)
+        r->end++;
+    return true;
+}
+
+static void count_runs(const struct xsri_pfns *p, uint64_t *n, uint64_t *present)
+{
+    struct runs r;
+    *n = *present = 0;
+    for (runs_start(&r, p); runs_next(&r);) {
+        ++*n;
+        *present += r.end - r.first;
     }
 }
 
@@ -362,7 +381,7 @@ static int write_phdrs(int fd, const struct xsri_pfns *p, uint64_t off, uint64_t
                        uint64_t notes_len, struct xsr_error *err)
 {
     uint8_t *chunk = calloc(PHDR_CHUNK, PHDR_SIZE);
-    uint64_t n = xsri_pfns_count(p);
+    struct runs r;
     size_t k = 0;
     int rc = 0;
 
@@ -370,17 +389,10 @@ static int write_phdrs(int fd, const struct xsri_pfns *p, uint64_t off, uint64_t
         return xsr_error_set(err, XSR_ENOMEM, "out of memory");
     phdr(chunk, PT_NOTE, 0, notes_off, 0, notes_len, 4);
     k = 1;
-    for (uint64_t pfn = 0; pfn < n && rc == 0;) {
-        if (!(p->st[pfn] & XSRI_PF_DATA)) {
-            pfn++;
-            continue;
-        }
-        uint64_t start = pfn;
-        while (pfn < n && (p->st[pfn] & XSRI_PF_DATA))
-            pfn++;
+    for (runs_start(&r, p); rc == 0 && runs_next(&r);) {
         phdr(chunk + k * PHDR_SIZE, PT_LOAD, PF_R | PF_W | PF_X,
-             XSRI_ELF_DATA_BASE + start * XSR_PAGE_SIZE, start * XSR_PAGE_SIZE,
-             (pfn - start) * XSR_PAGE_SIZE, XSR_PAGE_SIZE);
+             XSRI_ELF_DATA_BASE + r.first * XSR_PAGE_SIZE, r.first * XSR_PAGE_SIZE,
+             (r.end - r.first) * XSR_PAGE_SIZE, XSR_PAGE_SIZE);
         if (++k == PHDR_CHUNK) {
             rc = pwrite_all(fd, chunk, k * PHDR_SIZE, off, err);
             off += k * PHDR_SIZE;
@@ -397,22 +409,22 @@ int xsri_elf_finish(struct xsri_elf *e, int fd, const struct xsri_scan *s,
                     struct xsr_extract_result *res, struct xsr_error *err)
 {
     struct buf notes = { 0 };
-    struct runs runs;
+    uint64_t nruns, present;
     struct xsr_error bad;
     uint8_t eh[EHDR_SIZE], sh[SHDR_SIZE];
     uint32_t vcpus;
     int rc;
 
     xsr_error_clear(&bad);
-    count_runs(&s->pfns, &runs);
-    rc = build_notes(e, s, runs.present, &notes, &vcpus, &bad, err);
+    count_runs(&s->pfns, &nruns, &present);
+    rc = build_notes(e, s, present, &notes, &vcpus, &bad, err);
     if (rc < 0)
         goto out;
 
-    uint64_t phnum = 1 + runs.n;
+    uint64_t phnum = 1 + nruns;
     if (phnum > UINT32_MAX) {
         rc = xsr_error_set(err, XSR_ELIMIT, "%" PRIu64 " runs of present frames are more than an "
-                           "ELF core can describe", runs.n);
+                           "ELF core can describe", nruns);
         goto out;
     }
     bool xnum = phnum >= PN_XNUM;
@@ -458,7 +470,7 @@ int xsri_elf_finish(struct xsri_elf *e, int fd, const struct xsri_scan *s,
         goto out;
     }
     res->vcpus = vcpus;
-    res->elf_loads = runs.n;
+    res->elf_loads = nruns;
     res->out_size = end;
     if (bad.code) { /* the core is complete without that vCPU; the stream is still malformed */
         if (err)

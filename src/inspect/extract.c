@@ -35,6 +35,10 @@ struct run {
  * sparseness.  A stretch this long ends the run. */
 #define ZERO_STRETCH (16u * XSR_PAGE_SIZE)
 
+/* Frames an output file can place: 2^50 frames end at 4 EiB, well inside
+ * off_t, with the ELF core's headers before them. */
+#define PFN_END (1ull << 50)
+
 /* Fresh runs at least this long get their blocks with fallocate first. */
 #define FALLOC_MIN (64u << 10)
 
@@ -230,8 +234,8 @@ static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, s
         x->res->copies++;
         if (pg->prev & XSRI_PF_DATA)
             x->res->resent++;
-        if (s->pfns.aux)
-            s->pfns.aux[pg->pfn] = pg->offset;
+        if (s->pfns.want_aux)
+            *xsri_pfns_aux(&s->pfns, pg->pfn) = pg->offset;
         /* A hole already reads as zeros: leave zero pages sparse.  Not when
          * copying from the input file: looking at the page would fault in
          * the mapped input, and holes between the pages of a run split the
@@ -263,12 +267,12 @@ static int on_event(void *ctx, struct xsri_scan *s, const struct xsr_event *ev, 
 static void count_frames(const struct xsri_scan *s, struct xsr_extract_result *res)
 {
     const struct xsri_pfns *p = &s->pfns;
-    uint64_t n = xsri_pfns_count(p);
+    struct xsri_pfn_iter f;
 
     res->any_pfn = p->any;
     res->max_pfn = p->max_pfn;
-    for (uint64_t pfn = 0; pfn < n; pfn++) {
-        uint16_t st = p->st[pfn];
+    for (xsri_pfns_iter(&f, p, 0, UINT64_MAX); xsri_pfns_next(&f);) {
+        uint16_t st = f.st;
         if (!(st & XSRI_PF_SEEN))
             continue;
         if (st & XSRI_PF_DATA) {
@@ -348,7 +352,10 @@ int xsr_extract(struct xsr_chan *in, int out_fd, const struct xsr_extract_opts *
     struct xsri_scan_cb cb = {
         .ctx = x, .event = on_event, .page = on_page, .record_end = on_record_end,
     };
-    rc = xsri_scan_run(in, &o->a, o->pfn_map != NULL, &cb, &s, err);
+    struct xsr_analyze_opts ao = o->a;
+    if (ao.pfn_limit > PFN_END)
+        ao.pfn_limit = PFN_END;
+    rc = xsri_scan_run(in, &ao, o->pfn_map != NULL, &cb, &s, err);
     if (rc < 0) /* never pending after a clean record end; after an error its bytes are gone */
         x->run.len = x->run.zero_tail = 0;
     rc2 = flush_run(x, rc < 0 ? NULL : err);

@@ -10,12 +10,12 @@
 
 int xsri_write_pfn_map(const struct xsri_scan *s, FILE *out, struct xsr_error *err)
 {
-    const struct xsri_pfns *p = &s->pfns;
-    uint64_t n = xsri_pfns_count(p);
+    struct xsri_pfn_iter f;
 
     fputs("# pfn\ttype\tsent\toffset\tstate\n", out);
-    for (uint64_t pfn = 0; pfn < n; pfn++) {
-        uint16_t st = p->st[pfn];
+    for (xsri_pfns_iter(&f, &s->pfns, 0, UINT64_MAX); xsri_pfns_next(&f);) {
+        uint64_t pfn = f.pfn;
+        uint16_t st = f.st;
         const char *state;
 
         if (!(st & XSRI_PF_SEEN))
@@ -28,7 +28,7 @@ int xsri_write_pfn_map(const struct xsri_scan *s, FILE *out, struct xsr_error *e
             state = "no-data";
         if (st & XSRI_PF_DATA)
             fprintf(out, "0x%" PRIx64 "\t%s\t%u\t0x%" PRIx64 "\t%s\n", pfn,
-                    xsr_pfn_type_name(st & XSRI_PF_TYPE), xsri_pf_sent(st), p->aux[pfn], state);
+                    xsr_pfn_type_name(st & XSRI_PF_TYPE), xsri_pf_sent(st), f.leaf->aux[f.slot], state);
         else
             fprintf(out, "0x%" PRIx64 "\t%s\t%u\t-\t%s\n", pfn, xsr_pfn_type_name(st & XSRI_PF_TYPE),
                     xsri_pf_sent(st), state);

@@ -116,40 +116,15 @@ static void size_text(char *buf, size_t n, uint64_t bytes)
         snprintf(buf, n, "%" PRIu64 " KiB", bytes >> 10);
 }
 
-/* Which frames hold all-zero pages now (the last copy of each counts). */
-struct zero_map {
-    uint64_t *bits;
-    uint64_t cap; /* frames */
-};
-
+/* Which frames hold all-zero pages now (the last copy of each counts): the
+ * client bit of the frame's state. */
 static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, struct xsr_error *err)
 {
-    struct zero_map *z = ctx;
-    (void)s;
-    if (!pg->data || pg->verify)
-        return 0;
-    if (pg->pfn >= z->cap) {
-        uint64_t cap = z->cap ? z->cap : 4096;
-        while (cap <= pg->pfn)
-            cap *= 2;
-        uint64_t *b = realloc(z->bits, cap / 64 * sizeof(*b));
-        if (!b)
-            return xsr_error_set(err, XSR_ENOMEM, "out of memory for the map of zero pages");
-        memset(b + z->cap / 64, 0, (cap - z->cap) / 64 * sizeof(*b));
-        z->bits = b;
-        z->cap = cap;
-    }
-    uint64_t bit = 1ull << (pg->pfn % 64);
-    if (xsr_all_zero(pg->data, XSR_PAGE_SIZE))
-        z->bits[pg->pfn / 64] |= bit;
-    else
-        z->bits[pg->pfn / 64] &= ~bit;
+    (void)ctx;
+    (void)err;
+    if (pg->data && !pg->verify)
+        xsri_pfns_set_mark(&s->pfns, pg->pfn, xsr_all_zero(pg->data, XSR_PAGE_SIZE));
     return 0;
-}
-
-static bool is_zero(const struct zero_map *z, uint64_t pfn)
-{
-    return pfn < z->cap && (z->bits[pfn / 64] >> (pfn % 64) & 1);
 }
 
 /* No memory after a restore, nothing to draw: never sent, or XTAB. */
@@ -157,6 +132,34 @@ static bool empty_frame(uint16_t st)
 {
     enum xsr_map_class k = frame_class(st);
     return k == XSR_MAP_ABSENT || k == XSR_MAP_XTAB;
+}
+
+/* What the frames [first, end) hold, by class; frames the stream never
+ * named are absent. */
+struct tally {
+    uint64_t cnt[XSR_MAP_CLASS_COUNT];
+    uint64_t sent, seen;    /* times sent, over the frames seen */
+    uint64_t mem, zmem;     /* frames with memory, those of them all zero */
+};
+
+static void tally(const struct xsri_pfns *p, uint64_t first, uint64_t end, struct tally *t)
+{
+    struct xsri_pfn_iter it;
+    uint64_t named = 0;
+    memset(t, 0, sizeof(*t));
+    for (xsri_pfns_iter(&it, p, first, end); xsri_pfns_next(&it); named++) {
+        enum xsr_map_class k = frame_class(it.st);
+        t->cnt[k]++;
+        if (k != XSR_MAP_ABSENT) {
+            t->sent += xsri_pf_sent(it.st);
+            t->seen++;
+        }
+        if (xsri_pf_memory(it.st)) {
+            t->mem++;
+            t->zmem += it.leaf->mark >> it.slot & 1;
+        }
+    }
+    t->cnt[XSR_MAP_ABSENT] += end - first - named;
 }
 
 /* A run of frames drawn as cells, [first, end). */
@@ -180,15 +183,19 @@ static struct seg *find_segments(const struct xsri_scan *s, uint64_t frames, siz
     struct seg *gaps = NULL, *v = NULL;
     uint64_t *lens = NULL;
     size_t ng = 0, cap = 0;
-    for (uint64_t pfn = 0; pfn < frames;) {
-        if (!empty_frame(s->pfns.st[pfn])) {
-            pfn++;
-            continue;
+    struct xsri_pfn_iter it;
+    uint64_t first = 0; /* after the last frame drawn */
+    xsri_pfns_iter(&it, &s->pfns, 0, frames);
+    for (bool more = true; more;) {
+        uint64_t pfn = frames;
+        if ((more = xsri_pfns_next(&it))) {
+            if (empty_frame(it.st))
+                continue;
+            pfn = it.pfn;
         }
-        uint64_t first = pfn;
-        while (pfn < frames && empty_frame(s->pfns.st[pfn]))
-            pfn++;
-        if (pfn - first < GAP_MIN_FRAMES)
+        uint64_t gap = first;
+        first = pfn + 1;
+        if (pfn - gap < GAP_MIN_FRAMES)
             continue;
         if (ng == cap) {
             cap = cap ? 2 * cap : 16;
@@ -197,7 +204,7 @@ static struct seg *find_segments(const struct xsri_scan *s, uint64_t frames, siz
                 goto nomem;
             gaps = w;
         }
-        gaps[ng++] = (struct seg){ first, pfn };
+        gaps[ng++] = (struct seg){ gap, pfn };
     }
     uint64_t keep_from = 0; /* gaps at least this long become breaks */
     if (ng > MAX_BREAKS) {
@@ -240,9 +247,9 @@ nomem:
 static void draw_break(FILE *f, const struct xsri_scan *s, uint64_t first, uint64_t end,
                        uint64_t x0, uint64_t w, uint64_t *y)
 {
-    uint64_t xtab = 0;
-    for (uint64_t pfn = first; pfn < end; pfn++)
-        xtab += frame_class(s->pfns.st[pfn]) == XSR_MAP_XTAB;
+    struct tally t;
+    tally(&s->pfns, first, end, &t);
+    uint64_t xtab = t.cnt[XSR_MAP_XTAB];
     char size[32];
     size_text(size, sizeof(size), (end - first) * XSR_PAGE_SIZE);
     fprintf(f, "<g class=\"break\" data-first=\"0x%" PRIx64 "\" data-last=\"0x%" PRIx64
@@ -273,8 +280,7 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
     static const struct xsr_map_opts no_opts = XSR_MAP_OPTS_INIT;
     struct xsr_map_result dummy = XSR_MAP_RESULT_INIT;
     struct xsri_scan s;
-    struct zero_map zm = { 0 };
-    struct xsri_scan_cb cb = { .ctx = &zm, .page = on_page };
+    struct xsri_scan_cb cb = { .page = on_page };
     int rc;
 
     if (!o)
@@ -289,24 +295,18 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
     rc = xsri_scan_run(in, &o->a, false, &cb, &s, err);
     if (rc < 0) {
         xsri_scan_free(&s);
-        free(zm.bits);
         return rc;
     }
 
-    uint64_t frames = xsri_pfns_count(&s.pfns), populated = 0, zero = 0;
-    for (uint64_t pfn = 0; pfn < frames; pfn++) {
-        uint16_t st = s.pfns.st[pfn];
-        res->by_class[frame_class(st)]++;
-        if (xsri_pf_memory(st)) {
-            populated++;
-            zero += is_zero(&zm, pfn);
-        }
-    }
+    uint64_t frames = xsri_pfns_count(&s.pfns);
+    struct tally all;
+    tally(&s.pfns, 0, frames, &all);
+    memcpy(res->by_class, all.cnt, sizeof(all.cnt));
+    uint64_t populated = all.mem, zero = all.zmem;
     size_t nseg = 0;
     struct seg *seg = find_segments(&s, frames, &nseg, err);
     if (!seg) {
         xsri_scan_free(&s);
-        free(zm.bits);
         return XSR_ENOMEM;
     }
 
@@ -370,7 +370,6 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
     fprintf(out, ": %s of memory (%" PRIu64 " frames)</text>\n", pop, populated);
     if (trc < 0) {
         xsri_scan_free(&s);
-        free(zm.bits);
         free(seg);
         return xsr_error_set(err, XSR_ENOMEM, "out of memory for the title of the picture");
     }
@@ -399,7 +398,6 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
         free(labels);
         free(brk);
         xsri_scan_free(&s);
-        free(zm.bits);
         free(seg);
         return xsr_error_set(err, XSR_ENOMEM, "out of memory for the labels of the picture");
     }
@@ -413,21 +411,10 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
                 first = seg[i].first;
             if (last > seg[i].end)
                 last = seg[i].end;
-            uint64_t cnt[XSR_MAP_CLASS_COUNT] = { 0 };
-            uint64_t sent = 0, seen = 0, mem = 0, zmem = 0;
-            for (uint64_t pfn = first; pfn < last; pfn++) {
-                uint16_t st = s.pfns.st[pfn];
-                enum xsr_map_class k = frame_class(st);
-                cnt[k]++;
-                if (k != XSR_MAP_ABSENT) {
-                    sent += xsri_pf_sent(st);
-                    seen++;
-                }
-                if (xsri_pf_memory(st)) {
-                    mem++;
-                    zmem += is_zero(&zm, pfn);
-                }
-            }
+            struct tally t;
+            tally(&s.pfns, first, last, &t);
+            const uint64_t *cnt = t.cnt;
+            uint64_t sent = t.sent, seen = t.seen, mem = t.mem, zmem = t.zmem;
             enum xsr_map_class best = XSR_MAP_ABSENT;
             for (unsigned k = 1; k < XSR_MAP_CLASS_COUNT; k++)
                 if (cnt[k] > cnt[best] || (best == XSR_MAP_ABSENT && cnt[k]))
@@ -502,7 +489,6 @@ int xsr_map_svg(struct xsr_chan *in, const struct xsr_map_opts *o, FILE *out,
     fputs("</g>\n</svg>\n", out);
 
     xsri_scan_free(&s);
-    free(zm.bits);
     free(seg);
     if (!lab_ok)
         return xsr_error_set(err, XSR_ENOMEM, "out of memory for the labels of the picture");

@@ -88,18 +88,19 @@ static int on_page(void *ctx, struct xsri_scan *s, const struct xsri_page *pg, s
     if (pg->verify)
         return 0;
     uint64_t h = XXH3_64bits(pg->data, XSR_PAGE_SIZE);
-    if ((pg->prev & XSRI_PF_DATA) && s->pfns.aux[pg->pfn] == h) {
+    uint64_t *last = xsri_pfns_aux(&s->pfns, pg->pfn);
+    if ((pg->prev & XSRI_PF_DATA) && *last == h) {
         it->unchanged++;
         st->unchanged++;
     }
-    s->pfns.aux[pg->pfn] = h;
+    *last = h;
     return 0;
 }
 
 static void finish(struct xsr_stats *st, const struct xsri_scan *s)
 {
     const struct xsri_pfns *p = &s->pfns;
-    uint64_t n = xsri_pfns_count(p);
+    struct xsri_pfn_iter f;
 
     st->dom_type = s->dom_type;
     st->version = s->version;
@@ -114,8 +115,8 @@ static void finish(struct xsr_stats *st, const struct xsri_scan *s)
         st->pfn_entries += st->iters[i].pfns;
         st->data_pages += st->iters[i].data_pages;
     }
-    for (uint64_t pfn = 0; pfn < n; pfn++) {
-        uint16_t v = p->st[pfn];
+    for (xsri_pfns_iter(&f, p, 0, UINT64_MAX); xsri_pfns_next(&f);) {
+        uint16_t v = f.st;
         if (!(v & XSRI_PF_SEEN))
             continue;
         unsigned sent = xsri_pf_sent(v);

@@ -26,7 +26,7 @@ static bool repeats_pass(const struct xsri_scan *s, const struct xsr_page_data *
 {
     for (uint32_t i = 0; i < pd->count; i++) {
         uint64_t pfn = xsr_pfn_word_pfn(xsr_page_data_word(pd, i));
-        if (pfn < s->pfns.cap && (s->pfns.st[pfn] & XSRI_PF_PASS))
+        if (xsri_pfns_get(&s->pfns, pfn) & XSRI_PF_PASS)
             return true;
     }
     return false;
@@ -58,9 +58,10 @@ static int page_data(struct xsri_scan *s, const struct xsri_scan_cb *cb, const s
      * before anything of this record is applied. */
     for (uint32_t i = 0; i < pd.count; i++) {
         uint64_t w = xsr_page_data_word(&pd, i);
-        if (!xsr_pfn_type_valid(xsr_pfn_word_type(w)))
+        unsigned type = xsr_pfn_word_type(w);
+        if (!xsr_pfn_type_valid(type))
             continue;
-        rc = xsri_pfns_reserve(&s->pfns, xsr_pfn_word_pfn(w), err);
+        rc = xsri_pfns_reserve(&s->pfns, xsr_pfn_word_pfn(w), xsr_pfn_type_has_data(type), err);
         if (rc < 0)
             return rc;
     }
@@ -92,7 +93,8 @@ static int page_data(struct xsri_scan *s, const struct xsri_scan_cb *cb, const s
         pg.pfn = xsr_pfn_word_pfn(w);
         pg.type = type;
         pg.verify = s->verify;
-        pg.prev = s->pfns.st[pg.pfn];
+        uint16_t *stp = xsri_pfns_st(&s->pfns, pg.pfn);
+        pg.prev = *stp;
         if (xsr_pfn_type_has_data(type)) {
             pg.data = data;
             pg.offset = data_off;
@@ -113,9 +115,9 @@ static int page_data(struct xsri_scan *s, const struct xsri_scan_cb *cb, const s
                 st |= XSRI_PF_DATA | XSRI_PF_HAD_DATA;
                 s->since_checkpoint++;
             }
-            s->pfns.st[pg.pfn] = st;
+            *stp = st;
         }
-        if (!(s->pfns.st[pg.pfn] & XSRI_PF_PASS))
+        if (!(*stp & XSRI_PF_PASS))
             xsri_pfns_mark_pass(&s->pfns, pg.pfn);
         if (cb->page && (rc = cb->page(cb->ctx, s, &pg, err)) < 0)
             return rc;
@@ -234,6 +236,7 @@ out:
     if (k.c)
         memcpy(&s->check, xsri_check_walk_summary(&k), sizeof(s->check));
     s->cw = NULL;
+    xsri_pfns_sort(&s->pfns); /* for the sink's iterations once the walk is over */
     progress(s, o, true);
     xsri_check_walk_free(&k);
     return rc;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The receiver (src/receive/): its sink's batches, and its per-frame state: the
- * frames named in the current pass are remembered so that starting the next
- * pass costs what the pass named, not a sweep of every frame.  A stream of
- * passes of 66,560 frames each below a high pfn made each new pass sweep
- * the whole state (2^28 frames): 5 MB/s instead of a GB/s.
+ * The receiver (src/receive/): its sink's batches, and its per-frame state.
+ * - The state costs what the stream names: a frame at pfn 0x0FFFFFFF once
+ *   cost a 512 MiB array up to it.
+ * - It is walked in pfn order whatever the order frames were named in.
+ * - The frames named in the current pass are remembered so that starting
+ *   the next pass costs what the pass named, not a sweep of every frame.  A
+ *   stream of passes of 66,560 frames each below a high pfn made each new
+ *   pass sweep the whole state (2^28 frames): 5 MB/s instead of a GB/s.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,39 +23,42 @@
 static void mark_range(struct xsri_pfns *p, uint64_t first, uint64_t n)
 {
     for (uint64_t pfn = first; pfn < first + n; pfn++) {
-        assert_int_equal(xsri_pfns_reserve(p, pfn, NULL), 0);
+        assert_int_equal(xsri_pfns_reserve(p, pfn, false, NULL), 0);
         xsri_pfns_mark_pass(p, pfn);
     }
 }
 
 static void no_pass_bits(const struct xsri_pfns *p)
 {
-    for (uint64_t i = 0; i < p->cap; i++)
-        if (p->st[i] & XSRI_PF_PASS) {
-            fprintf(stderr, "frame %#llx is still marked\n", (unsigned long long)i);
-            fail();
-        }
+    for (size_t i = 0; i < p->nleaves; i++)
+        for (unsigned j = 0; j < XSRI_LEAF_FRAMES; j++)
+            if (p->leaf[i]->st[j] & XSRI_PF_PASS) {
+                fprintf(stderr, "frame %#llx is still marked\n", (unsigned long long)(p->leaf[i]->base + j));
+                fail();
+            }
 }
 
-/* A pass of 200,000 frames in a state of 2^24 frames is remembered frame
+/* A pass of 100,000 frames in a state of 2^22 frames is remembered frame
  * by frame (at most 1 in 32 of the state's frames are), and clearing it
  * leaves no mark. */
 static void test_large_pass_remembered(void **state)
 {
     (void)state;
+    enum { FRAMES = 1u << 22 };
     struct xsri_pfns p;
-    assert_int_equal(xsri_pfns_init(&p, 1u << 24, false, NULL), 0);
-    assert_int_equal(xsri_pfns_reserve(&p, (1u << 24) - 1, NULL), 0);
-    assert_int_equal(p.cap, 1u << 24);
-    mark_range(&p, 1000, 200000);
+    assert_int_equal(xsri_pfns_init(&p, FRAMES, false, NULL), 0);
+    for (uint64_t pfn = 0; pfn < FRAMES; pfn += XSRI_LEAF_FRAMES)
+        assert_int_equal(xsri_pfns_reserve(&p, pfn, false, NULL), 0);
+    assert_int_equal(p.nleaves, FRAMES / XSRI_LEAF_FRAMES);
+    mark_range(&p, 1000, 100000);
     assert_false(p.pass_overflow);
-    assert_int_equal(p.pass_n, 200000);
+    assert_int_equal(p.pass_n, 100000);
     xsri_pfns_clear_pass(&p);
     assert_int_equal(p.pass_n, 0);
     no_pass_bits(&p);
 
     /* beyond 1 in 32 frames a pass is swept instead: still correct */
-    mark_range(&p, 0, (1u << 24) / 32 + 1);
+    mark_range(&p, 0, FRAMES / 32 + 1);
     assert_true(p.pass_overflow);
     xsri_pfns_clear_pass(&p);
     assert_false(p.pass_overflow);
@@ -76,6 +82,77 @@ static void test_small_state(void **state)
     xsri_pfns_free(&p);
 }
 
+/* A frame at pfn 0x0FFFFFFF costs a leaf, not the frames below it. */
+static void test_sparse_cost(void **state)
+{
+    (void)state;
+    struct xsri_pfns p;
+    assert_int_equal(xsri_pfns_init(&p, 0, true, NULL), 0);
+    assert_int_equal(xsri_pfns_reserve(&p, 0x0fffffff, true, NULL), 0);
+    assert_int_equal(xsri_pfns_reserve(&p, 0, false, NULL), 0);
+    assert_int_equal(xsri_pfns_count(&p), 0x10000000);
+    assert_int_equal(p.nleaves, 2);
+    assert_true(xsri_pfns_bytes(&p) < (1u << 20)); /* the pass list is most of it */
+    *xsri_pfns_st(&p, 0x0fffffff) = XSRI_PF_SEEN;
+    *xsri_pfns_aux(&p, 0x0fffffff) = 42;
+    assert_int_equal(xsri_pfns_get(&p, 0x0fffffff), XSRI_PF_SEEN);
+    assert_int_equal(xsri_pfns_get(&p, 0x0ffffffe), 0);
+    assert_int_equal(xsri_pfns_get(&p, 0x0fffff00), 0);
+    assert_null(xsri_pfns_leaf(&p, 0x0fffff00));
+    /* over the limit: refused, and nothing changes */
+    assert_int_equal(xsri_pfns_reserve(&p, 0x10000000, false, NULL), XSR_ELIMIT);
+    assert_int_equal(p.nleaves, 2);
+    assert_int_equal(xsri_pfns_count(&p), 0x10000000);
+    xsri_pfns_free(&p);
+}
+
+/* Frames named in any order are walked in pfn order, only those with a
+ * state, from any start to any end; the client's bit and word stay with
+ * their frame. */
+static void test_walk_in_order(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    struct xsri_pfns p;
+    assert_int_equal(xsri_pfns_init(&p, 0, true, NULL), 0);
+    /* pfn 37 * k mod a prime over 2^20: every k once, in a scattered order */
+    const uint64_t prime = 1048573;
+    for (uint64_t k = 1; k <= N; k++) {
+        uint64_t pfn = (k * 7919 * 37) % prime;
+        assert_int_equal(xsri_pfns_reserve(&p, pfn, true, NULL), 0);
+        *xsri_pfns_st(&p, pfn) = (uint16_t)(XSRI_PF_SEEN | (k & 1 ? XSRI_PF_DATA : 0));
+        *xsri_pfns_aux(&p, pfn) = pfn * 3;
+        xsri_pfns_set_mark(&p, pfn, pfn % 3 == 0);
+    }
+    assert_false(p.sorted);
+    xsri_pfns_sort(&p);
+
+    struct xsri_pfn_iter it;
+    uint64_t n = 0, prev = 0;
+    for (xsri_pfns_iter(&it, &p, 0, UINT64_MAX); xsri_pfns_next(&it); n++) {
+        assert_true(n == 0 || it.pfn > prev);
+        assert_int_equal(it.st & XSRI_PF_SEEN, XSRI_PF_SEEN);
+        assert_int_equal(it.leaf->aux[it.slot], it.pfn * 3);
+        assert_int_equal(xsri_pfns_mark(&p, it.pfn), it.pfn % 3 == 0);
+        assert_int_equal(it.leaf->mark >> it.slot & 1, it.pfn % 3 == 0);
+        prev = it.pfn;
+    }
+    assert_int_equal(n, N);
+
+    /* a window counts what lies in it, wherever it starts and ends */
+    uint64_t lo = 300001, hi = 700003, want = 0, got = 0;
+    for (uint64_t k = 1; k <= N; k++) {
+        uint64_t pfn = (k * 7919 * 37) % prime;
+        want += pfn >= lo && pfn < hi;
+    }
+    for (xsri_pfns_iter(&it, &p, lo, hi); xsri_pfns_next(&it); got++)
+        assert_true(it.pfn >= lo && it.pfn < hi);
+    assert_int_equal(got, want);
+    xsri_pfns_iter(&it, &p, prev + 1, UINT64_MAX);
+    assert_false(xsri_pfns_next(&it));
+    xsri_pfns_free(&p);
+}
+
 /* The receiver's sink gets each PAGE_DATA record in batches of at most
  * XSR_PAGE_BATCH_MAX entries, before their pages, with a view of their
  * contiguous data, and every page after its batch. */
@@ -96,7 +173,7 @@ static int on_batch(void *ctx, struct xsri_scan *s, const struct xsri_batch *b, 
     assert_int_equal(b->data_pages, b->count); /* every entry NOTAB here */
     /* not applied yet: the frames of this batch are new */
     for (uint32_t i = b->first; i < b->first + b->count; i++)
-        assert_int_equal(s->pfns.st[xsr_pfn_word_pfn(xsr_page_data_word(b->pd, i))], 0);
+        assert_int_equal(xsri_pfns_get(&s->pfns, xsr_pfn_word_pfn(xsr_page_data_word(b->pd, i))), 0);
     k->batch_end = b->first + b->count;
     k->data = b->data;
     k->data_seen = 0;
@@ -156,6 +233,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_large_pass_remembered),
         cmocka_unit_test(test_small_state),
+        cmocka_unit_test(test_sparse_cost),
+        cmocka_unit_test(test_walk_in_order),
         cmocka_unit_test(test_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
