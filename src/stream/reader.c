@@ -392,12 +392,20 @@ static int skip_rest(struct xsr_reader *r, uint64_t rest, const char *what, stru
     return rc;
 }
 
-/* A skimmed record: the first keep bytes of its body were read into buf, the
- * rest and the padding are passed over in the channel. */
+/* A skimmed record: the first keep bytes of its body were read into buf,
+ * the rest is passed over in the channel and the padding read after them,
+ * for the checker to see that it is zero.  A truncation is located where
+ * the record starts, as a full read says. */
 static int skim_finish(struct xsr_reader *r, struct xsr_record *rec, uint64_t start, uint32_t type,
                        uint32_t length, size_t keep, const char *what, struct xsr_error *err)
 {
-    int rc = skip_rest(r, xsr_rec_padded(length) - keep, what, err);
+    size_t pad = (size_t)(xsr_rec_padded(length) - length);
+    const uint8_t *p = NULL;
+    int rc = skip_rest(r, length - keep, what, err);
+    if (rc == 0 && pad)
+        rc = ensure_cap(r, keep + pad, err);
+    if (rc == 0 && pad)
+        rc = consume(r, pad, r->buf + keep, "the padding of a record", &p, err);
     if (rc < 0) {
         if (err && rc == XSR_ETRUNC)
             err->offset = start;
@@ -407,7 +415,7 @@ static int skim_finish(struct xsr_reader *r, struct xsr_record *rec, uint64_t st
     rec->type = type;
     rec->length = length;
     rec->body = r->buf;
-    rec->padding = NULL;
+    rec->padding = p;
     rec->offset = start;
     rec->skipped = length - (uint32_t)keep;
     return 0;
@@ -433,39 +441,11 @@ static int page_data_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t
     }
     if (rc < 0) {
         if (err && rc == XSR_ETRUNC)
-            err->offset = start; /* where the record starts, as a full read says */
+            err->offset = start;
         return rc;
     }
     return skim_finish(r, rec, start, XSR_REC_PAGE_DATA, length, keep, "the pages of a PAGE_DATA record",
                        err);
-}
-
-/* An optional record of a type no table knows is of no use to any reader:
- * its body is passed over in the channel; its padding is read, for the
- * checker to see that it is zero. */
-static int unknown_skim(struct xsr_reader *r, struct xsr_record *rec, uint64_t start, uint32_t type,
-                        uint32_t length, struct xsr_error *err)
-{
-    size_t pad = (size_t)(xsr_rec_padded(length) - length);
-    const uint8_t *p = NULL;
-    int rc = skip_rest(r, length, "an optional record", err);
-    if (rc == 0 && pad)
-        rc = ensure_cap(r, pad, err);
-    if (rc == 0 && pad)
-        rc = consume(r, pad, r->buf, "the padding of a record", &p, err);
-    if (rc < 0) {
-        if (err && rc == XSR_ETRUNC)
-            err->offset = start;
-        return rc;
-    }
-    r->failed_has_type = false;
-    rec->type = type;
-    rec->length = length;
-    rec->body = r->buf;
-    rec->padding = pad ? p : r->buf;
-    rec->offset = start;
-    rec->skipped = length;
-    return 0;
 }
 
 int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct xsr_error *err)
@@ -499,7 +479,9 @@ int xsri_reader_record_skim(struct xsr_reader *r, struct xsr_record *rec, struct
     r->rhdr_at = h;
     r->failed_has_type = true;
     r->failed_type = rh.type;
-    return unknown ? unknown_skim(r, rec, start, rh.type, rh.length, err)
+    /* an optional record of a type no table knows is of no use to any
+     * reader: its whole body is passed over */
+    return unknown ? skim_finish(r, rec, start, rh.type, rh.length, 0, "an optional record", err)
                    : page_data_skim(r, rec, start, rh.length, err);
 }
 
