@@ -56,8 +56,8 @@ static int map_why(void *ctx, const char **msg)
  * mapped private and never written, so a later access to an old view simply
  * faults the same bytes in again from the page cache.
  */
-#define RELEASE_STEP (32u << 20)
-#define RELEASE_KEEP (8u << 20)
+#define RELEASE_STEP (16u << 20)
+#define RELEASE_KEEP (4u << 20)
 
 static void release_behind(struct map_ctx *m, uint64_t off)
 {
