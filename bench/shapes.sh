@@ -18,8 +18,8 @@
 #
 # Environment: RUNS    runs per command, the fastest counts (default 1); the
 #                      peak RSS is the largest of all runs
-#              TMPDIR  where streams and outputs go (default /tmp; needs about
-#                      3 x the largest stream, 6 GiB by default)
+#              TMPDIR  where streams and outputs go (default /tmp; needs twice
+#                      the largest stream, 4 GiB by default)
 # Exit status: 0 measured (a command failing or over the bound is reported in
 # its row and at the end, not by the status), 1 a stream could not be made or
 # a tool is missing, 2 bad usage.
