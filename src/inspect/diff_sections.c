@@ -356,7 +356,7 @@ static bool next_memory(struct xsri_pfn_iter *it)
  * page (XALLOC). */
 static uint64_t memory_hash(const struct xsri_pfn_iter *it, uint64_t zero_hash)
 {
-    return it->st & XSRI_PF_DATA ? it->leaf->aux[it->slot] : zero_hash;
+    return it->st & XSRI_PF_DATA ? xsri_pfn_iter_aux(it) : zero_hash;
 }
 
 void xsri_diff_pages(struct xsri_diffout *d, const struct xsri_diff_img *a, const struct xsri_diff_img *b,

@@ -28,7 +28,7 @@ int xsri_write_pfn_map(const struct xsri_scan *s, FILE *out, struct xsr_error *e
             state = "no-data";
         if (st & XSRI_PF_DATA)
             fprintf(out, "0x%" PRIx64 "\t%s\t%u\t0x%" PRIx64 "\t%s\n", pfn,
-                    xsr_pfn_type_name(st & XSRI_PF_TYPE), xsri_pf_sent(st), f.leaf->aux[f.slot], state);
+                    xsr_pfn_type_name(st & XSRI_PF_TYPE), xsri_pf_sent(st), xsri_pfn_iter_aux(&f), state);
         else
             fprintf(out, "0x%" PRIx64 "\t%s\t%u\t-\t%s\n", pfn, xsr_pfn_type_name(st & XSRI_PF_TYPE),
                     xsri_pf_sent(st), state);

@@ -156,7 +156,7 @@ static void tally(const struct xsri_pfns *p, uint64_t first, uint64_t end, struc
         }
         if (xsri_pf_memory(it.st)) {
             t->mem++;
-            t->zmem += it.leaf->mark >> it.slot & 1;
+            t->zmem += xsri_pfn_iter_mark(&it);
         }
     }
     t->cnt[XSR_MAP_ABSENT] += end - first - named;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-frame state of the receiver: leaves of XSRI_LEAF_FRAMES frames,
- * created as the stream names frames, found through an open-addressing
- * hash on the leaf's number.  A frame costs what its leaf costs: about 3
- * bytes (11 with aux) in a guest that is mostly present, one leaf (about
- * 200 bytes) when the stream names frames far apart (doc/analyze.md).
+ * Per-frame state of the receiver: a leaf per block of XSRI_LEAF_FRAMES
+ * frames the stream names, found through an open-addressing hash on the
+ * block's number.  A leaf starts with room for XSRI_FEW_MAX frames without
+ * data (24 bytes) and becomes dense (a state per frame of the block) when it
+ * gets more, or a data page.  So a guest that is mostly present costs about
+ * 3 bytes a frame (11 with aux), and a stream that names frames far apart
+ * about 60 bytes a frame named, where the stream spent 8 (doc/analyze.md).
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +23,7 @@
 #define DIR_MIN_BITS 6u
 
 #define LEAF_MASK ((uint64_t)XSRI_LEAF_FRAMES - 1)
+#define FEW_SIZE offsetof(struct xsri_leaf, mark)
 
 int xsri_pfns_init(struct xsri_pfns *p, uint64_t limit, bool aux, struct xsr_error *err)
 {
@@ -41,20 +45,32 @@ int xsri_pfns_init(struct xsri_pfns *p, uint64_t limit, bool aux, struct xsr_err
 
 void xsri_pfns_free(struct xsri_pfns *p)
 {
-    for (size_t i = 0; i < p->nleaves; i++) {
-        free(p->leaf[i]->aux);
-        free(p->leaf[i]);
+    for (size_t i = 0; p->dir && i <= p->dir_mask; i++) {
+        if (p->dir[i]) {
+            if (!p->dir[i]->few)
+                free(p->dir[i]->aux);
+            free(p->dir[i]);
+        }
     }
-    free(p->leaf);
     free(p->dir);
+    free(p->leaf);
     free(p->pass_list);
     memset(p, 0, sizeof(*p));
 }
 
 static size_t slot_of(uint64_t base, unsigned bits)
 {
-    /* Fibonacci hashing of the leaf's number: neighbours spread out */
+    /* Fibonacci hashing of the block's number: neighbours spread out */
     return (size_t)(((base >> XSRI_LEAF_SHIFT) * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
+
+/* The directory slot of the leaf of base, or the free slot it would take. */
+static size_t dir_find(const struct xsri_pfns *p, uint64_t base)
+{
+    size_t i = slot_of(base, p->dir_bits);
+    while (p->dir[i] && p->dir[i]->base != base)
+        i = (i + 1) & p->dir_mask;
+    return i;
 }
 
 struct xsri_leaf *xsri_pfns_leaf(const struct xsri_pfns *p, uint64_t pfn)
@@ -62,50 +78,87 @@ struct xsri_leaf *xsri_pfns_leaf(const struct xsri_pfns *p, uint64_t pfn)
     uint64_t base = pfn & ~LEAF_MASK;
     if (p->last && p->last->base == base)
         return p->last;
-    if (!p->dir)
-        return NULL;
-    for (size_t i = slot_of(base, p->dir_bits);; i = (i + 1) & p->dir_mask) {
-        struct xsri_leaf *l = p->dir[i];
-        if (!l || l->base == base)
-            return l;
-    }
+    return p->dir ? p->dir[dir_find(p, base)] : NULL;
 }
 
-static void dir_put(struct xsri_leaf **dir, unsigned bits, struct xsri_leaf *l)
+/* Index of slot among a leaf's few frames, or of where it would go. */
+static unsigned few_index(const struct xsri_leaf *l, unsigned slot)
 {
-    size_t mask = ((size_t)1 << bits) - 1;
-    size_t i = slot_of(l->base, bits);
-    while (dir[i])
-        i = (i + 1) & mask;
-    dir[i] = l;
+    unsigned i = 0;
+    while (i < l->few && l->few_slot[i] < slot)
+        i++;
+    return i;
 }
 
-/* Room for one more leaf in the list and the directory; on failure both
- * are as they were. */
+uint16_t xsri_pfns_get(const struct xsri_pfns *p, uint64_t pfn)
+{
+    const struct xsri_leaf *l = xsri_pfns_leaf(p, pfn);
+    unsigned slot = (unsigned)(pfn & LEAF_MASK);
+    if (!l)
+        return 0;
+    if (!l->few)
+        return l->st[slot];
+    unsigned i = few_index(l, slot);
+    return i < l->few && l->few_slot[i] == slot ? l->few_st[i] : 0;
+}
+
+uint16_t *xsri_pfns_st(struct xsri_pfns *p, uint64_t pfn)
+{
+    struct xsri_leaf *l = xsri_pfns_leaf(p, pfn);
+    unsigned slot = (unsigned)(pfn & LEAF_MASK);
+    return l->few ? &l->few_st[few_index(l, slot)] : &l->st[slot];
+}
+
+/* Room for one more leaf in the directory and the sorted list; on failure
+ * both are as they were. */
 static int make_room(struct xsri_pfns *p, struct xsr_error *err)
 {
-    if (p->nleaves == p->leaf_cap) {
-        size_t n = p->leaf_cap ? 2 * p->leaf_cap : 64;
-        struct xsri_leaf **v = realloc(p->leaf, n * sizeof(*v));
-        if (!v)
-            return xsr_error_set(err, XSR_ENOMEM, "out of memory for the state of %zu frames",
-                                 n * XSRI_LEAF_FRAMES);
-        p->leaf = v;
-        p->leaf_cap = n;
-    }
-    if (!p->dir || 2 * (p->nleaves + 1) > p->dir_mask + 1) {
+    size_t slots = p->dir ? p->dir_mask + 1 : 0;
+    if (2 * (p->nleaves + 1) > slots) {
         unsigned bits = p->dir ? p->dir_bits + 1 : DIR_MIN_BITS;
-        struct xsri_leaf **d = calloc((size_t)1 << bits, sizeof(*d));
-        if (!d)
+        size_t n = (size_t)1 << bits;
+        struct xsri_leaf **d = calloc(n, sizeof(*d));
+        struct xsri_leaf **v = d ? realloc(p->leaf, n / 2 * sizeof(*v)) : NULL;
+        if (!v) {
+            free(d);
             return xsr_error_set(err, XSR_ENOMEM, "out of memory for the directory of %zu frames",
                                  p->nleaves * XSRI_LEAF_FRAMES);
-        for (size_t i = 0; i < p->nleaves; i++)
-            dir_put(d, bits, p->leaf[i]);
+        }
+        p->leaf = v;
+        for (size_t i = 0; i < slots; i++) {
+            struct xsri_leaf *l = p->dir[i];
+            if (l) {
+                size_t j = slot_of(l->base, bits);
+                while (d[j])
+                    j = (j + 1) & (n - 1);
+                d[j] = l;
+            }
+        }
         free(p->dir);
         p->dir = d;
         p->dir_bits = bits;
-        p->dir_mask = ((size_t)1 << bits) - 1;
+        p->dir_mask = n - 1;
     }
+    return 0;
+}
+
+/* Make the leaf in directory slot i dense, its frames kept. */
+static int densify(struct xsri_pfns *p, size_t i, struct xsr_error *err)
+{
+    struct xsri_leaf *old = p->dir[i];
+    struct xsri_leaf *l = calloc(1, sizeof(*l));
+    if (!l)
+        return xsr_error_set(err, XSR_ENOMEM, "out of memory for the state of the frames from %#" PRIx64,
+                             old->base);
+    l->base = old->base;
+    for (unsigned k = 0; k < old->few; k++)
+        l->st[old->few_slot[k]] = old->few_st[k];
+    p->dir[i] = l;
+    if (p->last == old)
+        p->last = l;
+    free(old);
+    p->dense++;
+    p->sorted = false; /* the list holds the old leaf */
     return 0;
 }
 
@@ -116,19 +169,51 @@ int xsri_pfns_reserve(struct xsri_pfns *p, uint64_t pfn, bool data, struct xsr_e
                              "pfn %#" PRIx64 " is at or above the limit of %#" PRIx64
                              " frames (%" PRIu64 " GiB of guest memory); raise the pfn limit "
                              "if the guest really is that large", pfn, p->limit, p->limit >> 18);
-    struct xsri_leaf *l = xsri_pfns_leaf(p, pfn);
-    if (!l) {
-        int rc = make_room(p, err);
-        if (rc < 0)
+    uint64_t base = pfn & ~LEAF_MASK;
+    unsigned slot = (unsigned)(pfn & LEAF_MASK);
+    struct xsri_leaf *l = p->last && p->last->base == base ? p->last : NULL;
+    size_t i = 0;
+    int rc;
+
+    if (!l || l->few) { /* its directory slot is needed */
+        if (!l && (rc = make_room(p, err)) < 0)
             return rc;
-        l = calloc(1, sizeof(*l));
+        i = dir_find(p, base);
+        l = p->dir[i];
+    }
+    if (!l) {
+        l = calloc(1, data ? sizeof(*l) : FEW_SIZE);
         if (!l)
             return xsr_error_set(err, XSR_ENOMEM, "out of memory for the state of frame %#" PRIx64, pfn);
-        l->base = pfn & ~LEAF_MASK;
-        if (p->nleaves && p->leaf[p->nleaves - 1]->base > l->base)
-            p->sorted = false;
-        p->leaf[p->nleaves++] = l;
-        dir_put(p->dir, p->dir_bits, l);
+        l->base = base;
+        if (!data) {
+            l->few = 1;
+            l->few_slot[0] = (uint8_t)slot;
+        } else {
+            p->dense++;
+        }
+        p->dir[i] = l;
+        p->nleaves++;
+        p->sorted = false;
+    } else if (l->few) {
+        unsigned k = few_index(l, slot);
+        if (k == l->few || l->few_slot[k] != slot) {
+            if (data || l->few == XSRI_FEW_MAX) {
+                if ((rc = densify(p, i, err)) < 0)
+                    return rc;
+                l = p->dir[i];
+            } else {
+                memmove(&l->few_slot[k + 1], &l->few_slot[k], l->few - k);
+                memmove(&l->few_st[k + 1], &l->few_st[k], (l->few - k) * sizeof(l->few_st[0]));
+                l->few_slot[k] = (uint8_t)slot;
+                l->few_st[k] = 0;
+                l->few++;
+            }
+        } else if (data && (rc = densify(p, i, err)) < 0) {
+            return rc;
+        } else {
+            l = p->dir[i];
+        }
     }
     p->last = l;
     if (data && p->want_aux && !l->aux) {
@@ -150,18 +235,14 @@ void xsri_pfns_set_mark(struct xsri_pfns *p, uint64_t pfn, bool on)
     l->mark = on ? l->mark | bit : l->mark & ~bit;
 }
 
-bool xsri_pfns_mark(const struct xsri_pfns *p, uint64_t pfn)
-{
-    const struct xsri_leaf *l = xsri_pfns_leaf(p, pfn);
-    return l && (l->mark >> (pfn & LEAF_MASK) & 1);
-}
-
 void xsri_pfns_mark_pass(struct xsri_pfns *p, uint64_t pfn)
 {
     *xsri_pfns_st(p, pfn) |= XSRI_PF_PASS;
     if (p->pass_overflow)
         return;
-    uint64_t most = (uint64_t)p->nleaves * XSRI_LEAF_FRAMES / PASS_SHARE;
+    /* the frames held: those of dense leaves, and at most a few per other */
+    uint64_t held = (uint64_t)p->dense * XSRI_LEAF_FRAMES + (uint64_t)(p->nleaves - p->dense) * XSRI_FEW_MAX;
+    uint64_t most = held / PASS_SHARE;
     if (p->pass_n == p->pass_cap && p->pass_cap < most) {
         /* a sweep of every leaf for each pass of this size would cost more
          * than PASS_SHARE frames per frame named: remember more */
@@ -181,9 +262,13 @@ void xsri_pfns_mark_pass(struct xsri_pfns *p, uint64_t pfn)
 void xsri_pfns_clear_pass(struct xsri_pfns *p)
 {
     if (p->pass_overflow) {
-        for (size_t i = 0; i < p->nleaves; i++)
-            for (unsigned j = 0; j < XSRI_LEAF_FRAMES; j++)
-                p->leaf[i]->st[j] &= (uint16_t)~XSRI_PF_PASS;
+        for (size_t i = 0; p->dir && i <= p->dir_mask; i++) {
+            struct xsri_leaf *l = p->dir[i];
+            unsigned n = !l ? 0 : l->few ? l->few : XSRI_LEAF_FRAMES;
+            uint16_t *st = l && l->few ? l->few_st : l ? l->st : NULL;
+            for (unsigned j = 0; j < n; j++)
+                st[j] &= (uint16_t)~XSRI_PF_PASS;
+        }
     } else {
         for (size_t i = 0; i < p->pass_n; i++)
             *xsri_pfns_st(p, p->pass_list[i]) &= (uint16_t)~XSRI_PF_PASS;
@@ -200,18 +285,24 @@ static int by_base(const void *a, const void *b)
 
 void xsri_pfns_sort(struct xsri_pfns *p)
 {
-    if (!p->sorted)
-        qsort(p->leaf, p->nleaves, sizeof(*p->leaf), by_base);
+    if (p->sorted)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; p->dir && i <= p->dir_mask; i++)
+        if (p->dir[i])
+            p->leaf[n++] = p->dir[i];
+    qsort(p->leaf, n, sizeof(*p->leaf), by_base);
     p->sorted = true;
 }
 
 uint64_t xsri_pfns_bytes(const struct xsri_pfns *p)
 {
-    uint64_t aux = 0;
-    for (size_t i = 0; i < p->nleaves; i++)
-        aux += p->leaf[i]->aux ? XSRI_LEAF_FRAMES * sizeof(uint64_t) : 0;
-    return (uint64_t)p->nleaves * sizeof(struct xsri_leaf) + aux + p->leaf_cap * sizeof(*p->leaf) +
-           (p->dir ? (p->dir_mask + 1) * sizeof(*p->dir) : 0) + p->pass_cap * sizeof(*p->pass_list);
+    size_t slots = p->dir ? p->dir_mask + 1 : 0;
+    uint64_t b = (uint64_t)p->dense * sizeof(struct xsri_leaf) + (uint64_t)(p->nleaves - p->dense) * FEW_SIZE;
+    for (size_t i = 0; i < slots; i++)
+        if (p->dir[i] && !p->dir[i]->few && p->dir[i]->aux)
+            b += XSRI_LEAF_FRAMES * sizeof(uint64_t);
+    return b + slots * sizeof(*p->dir) + slots / 2 * sizeof(*p->leaf) + p->pass_cap * sizeof(*p->pass_list);
 }
 
 void xsri_pfns_iter(struct xsri_pfn_iter *it, const struct xsri_pfns *p, uint64_t from, uint64_t end)
@@ -229,6 +320,9 @@ void xsri_pfns_iter(struct xsri_pfn_iter *it, const struct xsri_pfns *p, uint64_
     it->p = p;
     it->i = lo;
     it->end = end;
-    if (lo < p->nleaves && from > p->leaf[lo]->base)
-        it->pos = (unsigned)(from - p->leaf[lo]->base);
+    if (lo < p->nleaves && from > p->leaf[lo]->base) {
+        const struct xsri_leaf *l = p->leaf[lo];
+        unsigned slot = (unsigned)(from - l->base);
+        it->pos = l->few ? few_index(l, slot) : slot;
+    }
 }

@@ -71,31 +71,40 @@ static inline bool xsri_pf_zero_page(uint16_t st)
 /* The frame has memory after a restore: its data, or a zero page. */
 static inline bool xsri_pf_memory(uint16_t st) { return (st & XSRI_PF_DATA) || xsri_pf_zero_page(st); }
 
-/* Per-frame state is kept in leaves of XSRI_LEAF_FRAMES frames, created
- * for the frames a stream names and found through a hash directory, so
- * that it costs what the stream names, not its highest pfn: a few KB that
- * name pfn 0x0FFFFFFF cost one leaf, not a 512 MiB array. */
+/* Per-frame state is kept in leaves, one per block of XSRI_LEAF_FRAMES
+ * frames the stream names, found through a hash directory, so that it costs
+ * what the stream names, not its highest pfn.  A leaf holds up to
+ * XSRI_FEW_MAX frames that never had data in a few bytes (a stream that
+ * names frames far apart pays about 60 bytes a frame, not a whole block),
+ * and becomes dense when it gets more, or a data page. */
 #define XSRI_LEAF_SHIFT 6
 #define XSRI_LEAF_FRAMES (1u << XSRI_LEAF_SHIFT)
+#define XSRI_FEW_MAX 5
 
 struct xsri_leaf {
     uint64_t base;                  /* first pfn, a multiple of XSRI_LEAF_FRAMES */
+    /* a leaf of few frames: 1..XSRI_FEW_MAX frames, by slot; 0 if dense */
+    uint8_t few;
+    uint8_t few_slot[XSRI_FEW_MAX]; /* ascending */
+    uint16_t few_st[XSRI_FEW_MAX];
+    /* a dense leaf only (a leaf of few frames is allocated without them) */
     uint64_t mark;                  /* a bit per frame for the client (xsri_pfns_set_mark) */
-    uint16_t st[XSRI_LEAF_FRAMES];  /* XSRI_PF_* */
-    /* a word per frame for the client, if want_aux: only from the leaf's
-     * first data page on (a page costs the stream 4 KiB, a pfn word 8) */
+    /* a word per frame for the client, if want_aux: from the leaf's first
+     * data page on (a page costs the stream 4 KiB, a pfn word 8) */
     uint64_t *aux;
+    uint16_t st[XSRI_LEAF_FRAMES];  /* XSRI_PF_* */
 };
 
 struct xsri_pfns {
-    /* the leaves; in pfn order when sorted (xsri_pfns_sort) */
-    struct xsri_leaf **leaf;
-    size_t nleaves, leaf_cap;
-    bool sorted;
     /* open addressing on the leaf's number; NULL is a free slot */
     struct xsri_leaf **dir;
     size_t dir_mask;
     unsigned dir_bits;
+    size_t nleaves, dense;
+    /* the leaves in pfn order, once sorted (xsri_pfns_sort); room for
+     * every leaf is kept so that sorting cannot fail */
+    struct xsri_leaf **leaf;
+    bool sorted;
     struct xsri_leaf *last;         /* the leaf reserved last */
     bool want_aux;
     uint64_t limit;    /* pfns must be below */
@@ -111,29 +120,22 @@ struct xsri_pfns {
 
 int xsri_pfns_init(struct xsri_pfns *p, uint64_t limit, bool aux, struct xsr_error *err);
 void xsri_pfns_free(struct xsri_pfns *p);
-/* Make room for pfn (its leaf, zero, if it has none), and for its client
- * word if it comes with data. On failure the state is as before. */
+/* Make room for pfn, and for its client word and bit if it comes with data.
+ * On failure the state is as before.  Pointers from xsri_pfns_st and
+ * xsri_pfns_aux are valid until the next reserve. */
 int xsri_pfns_reserve(struct xsri_pfns *p, uint64_t pfn, bool data, struct xsr_error *err);
-/* The leaf holding pfn, or NULL. */
+/* The leaf holding pfn's block, or NULL. */
 struct xsri_leaf *xsri_pfns_leaf(const struct xsri_pfns *p, uint64_t pfn);
 /* A frame's state: 0 if never reserved. */
-static inline uint16_t xsri_pfns_get(const struct xsri_pfns *p, uint64_t pfn)
-{
-    const struct xsri_leaf *l = xsri_pfns_leaf(p, pfn);
-    return l ? l->st[pfn & (XSRI_LEAF_FRAMES - 1)] : 0;
-}
-/* The state of a reserved pfn, and the client word of one reserved with data. */
-static inline uint16_t *xsri_pfns_st(struct xsri_pfns *p, uint64_t pfn)
-{
-    return &xsri_pfns_leaf(p, pfn)->st[pfn & (XSRI_LEAF_FRAMES - 1)];
-}
+uint16_t xsri_pfns_get(const struct xsri_pfns *p, uint64_t pfn);
+/* The state of a reserved pfn. */
+uint16_t *xsri_pfns_st(struct xsri_pfns *p, uint64_t pfn);
+/* The client word and bit of a pfn reserved with data. */
 static inline uint64_t *xsri_pfns_aux(struct xsri_pfns *p, uint64_t pfn)
 {
     return &xsri_pfns_leaf(p, pfn)->aux[pfn & (XSRI_LEAF_FRAMES - 1)];
 }
-/* The client's bit of a reserved pfn. */
 void xsri_pfns_set_mark(struct xsri_pfns *p, uint64_t pfn, bool on);
-bool xsri_pfns_mark(const struct xsri_pfns *p, uint64_t pfn);
 /* Mark pfn as named in the current pass. */
 void xsri_pfns_mark_pass(struct xsri_pfns *p, uint64_t pfn);
 /* Forget the current pass. */
@@ -142,22 +144,23 @@ void xsri_pfns_clear_pass(struct xsri_pfns *p);
 void xsri_pfns_sort(struct xsri_pfns *p);
 /* Frames known: max_pfn + 1, or 0. */
 static inline uint64_t xsri_pfns_count(const struct xsri_pfns *p) { return p->any ? p->max_pfn + 1 : 0; }
-/* Bytes the state takes (leaves, directory, pass list). */
+/* Bytes the state takes (leaves, directory, pass list), malloc's own
+ * overhead aside. */
 uint64_t xsri_pfns_bytes(const struct xsri_pfns *p);
 
 /* The frames with a state (not 0) in [from, end), in pfn order, of a sorted
  * state:
  *     struct xsri_pfn_iter it;
  *     for (xsri_pfns_iter(&it, p, 0, UINT64_MAX); xsri_pfns_next(&it);)
- *         use it.pfn, it.st, it.leaf->aux[it.slot]
- * Frames without a state are never named: absent from a restored guest. */
+ *         use it.pfn, it.st
+ * Frames without a state were never named: absent from a restored guest. */
 struct xsri_pfn_iter {
     const struct xsri_pfns *p;
     size_t i;                       /* leaf looked at */
-    unsigned pos;                   /* next slot looked at in it */
-    unsigned slot;                  /* of the frame returned, in its leaf */
+    unsigned pos;                   /* next slot (dense) or entry (few) looked at in it */
     uint64_t end;
     const struct xsri_leaf *leaf;   /* of the frame returned */
+    unsigned slot;                  /* of the frame returned, in its leaf */
     uint64_t pfn;
     uint16_t st;
 };
@@ -168,22 +171,32 @@ static inline bool xsri_pfns_next(struct xsri_pfn_iter *it)
     const struct xsri_pfns *p = it->p;
     for (; it->i < p->nleaves; it->i++, it->pos = 0) {
         const struct xsri_leaf *l = p->leaf[it->i];
-        while (it->pos < XSRI_LEAF_FRAMES) {
-            unsigned j = it->pos++;
+        unsigned n = l->few ? l->few : XSRI_LEAF_FRAMES;
+        while (it->pos < n) {
+            unsigned j = l->few ? l->few_slot[it->pos] : it->pos;
+            uint16_t st = l->few ? l->few_st[it->pos] : l->st[j];
+            it->pos++;
             if (l->base + j >= it->end) {
                 it->i = p->nleaves;
                 return false;
             }
-            if (l->st[j]) {
+            if (st) {
                 it->leaf = l;
                 it->slot = j;
                 it->pfn = l->base + j;
-                it->st = l->st[j];
+                it->st = st;
                 return true;
             }
         }
     }
     return false;
+}
+/* The client word of the frame returned, if it has data. */
+static inline uint64_t xsri_pfn_iter_aux(const struct xsri_pfn_iter *it) { return it->leaf->aux[it->slot]; }
+/* The client bit of the frame returned (never set on a frame without data). */
+static inline bool xsri_pfn_iter_mark(const struct xsri_pfn_iter *it)
+{
+    return !it->leaf->few && (it->leaf->mark >> it->slot & 1);
 }
 
 /* -------------------------------------------------------------- scanner */

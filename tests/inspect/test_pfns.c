@@ -28,14 +28,15 @@ static void mark_range(struct xsri_pfns *p, uint64_t first, uint64_t n)
     }
 }
 
-static void no_pass_bits(const struct xsri_pfns *p)
+static void no_pass_bits(struct xsri_pfns *p)
 {
-    for (size_t i = 0; i < p->nleaves; i++)
-        for (unsigned j = 0; j < XSRI_LEAF_FRAMES; j++)
-            if (p->leaf[i]->st[j] & XSRI_PF_PASS) {
-                fprintf(stderr, "frame %#llx is still marked\n", (unsigned long long)(p->leaf[i]->base + j));
-                fail();
-            }
+    struct xsri_pfn_iter it;
+    xsri_pfns_sort(p);
+    for (xsri_pfns_iter(&it, p, 0, UINT64_MAX); xsri_pfns_next(&it);)
+        if (it.st & XSRI_PF_PASS) {
+            fprintf(stderr, "frame %#llx is still marked\n", (unsigned long long)it.pfn);
+            fail();
+        }
 }
 
 /* A pass of 100,000 frames in a state of 2^22 frames is remembered frame
@@ -48,8 +49,9 @@ static void test_large_pass_remembered(void **state)
     struct xsri_pfns p;
     assert_int_equal(xsri_pfns_init(&p, FRAMES, false, NULL), 0);
     for (uint64_t pfn = 0; pfn < FRAMES; pfn += XSRI_LEAF_FRAMES)
-        assert_int_equal(xsri_pfns_reserve(&p, pfn, false, NULL), 0);
+        assert_int_equal(xsri_pfns_reserve(&p, pfn, true, NULL), 0); /* dense */
     assert_int_equal(p.nleaves, FRAMES / XSRI_LEAF_FRAMES);
+    assert_int_equal(p.dense, p.nleaves);
     mark_range(&p, 1000, 100000);
     assert_false(p.pass_overflow);
     assert_int_equal(p.pass_n, 100000);
@@ -88,11 +90,12 @@ static void test_sparse_cost(void **state)
     (void)state;
     struct xsri_pfns p;
     assert_int_equal(xsri_pfns_init(&p, 0, true, NULL), 0);
+    uint64_t empty = xsri_pfns_bytes(&p); /* the pass list */
     assert_int_equal(xsri_pfns_reserve(&p, 0x0fffffff, true, NULL), 0);
     assert_int_equal(xsri_pfns_reserve(&p, 0, false, NULL), 0);
     assert_int_equal(xsri_pfns_count(&p), 0x10000000);
     assert_int_equal(p.nleaves, 2);
-    assert_true(xsri_pfns_bytes(&p) < (1u << 20)); /* the pass list is most of it */
+    assert_true(xsri_pfns_bytes(&p) - empty < 2048);
     *xsri_pfns_st(&p, 0x0fffffff) = XSRI_PF_SEEN;
     *xsri_pfns_aux(&p, 0x0fffffff) = 42;
     assert_int_equal(xsri_pfns_get(&p, 0x0fffffff), XSRI_PF_SEEN);
@@ -103,6 +106,67 @@ static void test_sparse_cost(void **state)
     assert_int_equal(xsri_pfns_reserve(&p, 0x10000000, false, NULL), XSR_ELIMIT);
     assert_int_equal(p.nleaves, 2);
     assert_int_equal(xsri_pfns_count(&p), 0x10000000);
+    xsri_pfns_free(&p);
+}
+
+/* Frames without data named far apart cost a few bytes each, not a block
+ * each: 60,000 of them, one per block, take under 64 bytes a frame
+ * (directory included).  A block that gets a sixth frame, or a data page,
+ * becomes dense with its frames' states kept. */
+static void test_few_frames(void **state)
+{
+    (void)state;
+    enum { N = 60000 };
+    struct xsri_pfns p;
+    assert_int_equal(xsri_pfns_init(&p, 0, true, NULL), 0);
+    uint64_t empty = xsri_pfns_bytes(&p);
+    for (uint64_t k = N; k-- > 0;) { /* descending: the list is sorted at the end */
+        assert_int_equal(xsri_pfns_reserve(&p, k * 4096 + 7, false, NULL), 0);
+        *xsri_pfns_st(&p, k * 4096 + 7) = (uint16_t)(XSRI_PF_SEEN | XSR_PFN_XTAB);
+    }
+    assert_int_equal(p.nleaves, N);
+    assert_int_equal(p.dense, 0);
+    uint64_t per = (xsri_pfns_bytes(&p) - empty) / N;
+    assert_true(per < 64);
+
+    /* a block named 5 times stays small; the 6th frame makes it dense */
+    enum { B = 64 }; /* the second block: none of the frames above */
+    const unsigned slots[] = { 40, 3, 63, 0, 21 };
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(xsri_pfns_reserve(&p, B + slots[i], false, NULL), 0);
+        *xsri_pfns_st(&p, B + slots[i]) = (uint16_t)(XSRI_PF_SEEN | (i + 1) << XSRI_PF_SENT_SHIFT);
+    }
+    assert_int_equal(p.dense, 0);
+    assert_int_equal(xsri_pfns_get(&p, B + 8), 0);
+    assert_int_equal(xsri_pfns_reserve(&p, B + 22, false, NULL), 0);
+    assert_int_equal(p.dense, 1);
+    for (unsigned i = 0; i < 5; i++)
+        assert_int_equal(xsri_pf_sent(xsri_pfns_get(&p, B + slots[i])), i + 1);
+    assert_int_equal(xsri_pfns_get(&p, B + 22), 0);
+    /* a data page makes a small block dense, with its client word */
+    assert_int_equal(xsri_pfns_reserve(&p, 8192 + 1, true, NULL), 0);
+    assert_int_equal(p.dense, 2);
+    *xsri_pfns_aux(&p, 8192 + 1) = 99;
+    assert_int_equal(xsri_pfns_get(&p, 8192 + 7), XSRI_PF_SEEN | XSR_PFN_XTAB);
+
+    xsri_pfns_sort(&p);
+    struct xsri_pfn_iter it;
+    uint64_t n = 0, prev = 0;
+    for (xsri_pfns_iter(&it, &p, 0, UINT64_MAX); xsri_pfns_next(&it); n++) {
+        assert_true(n == 0 || it.pfn > prev);
+        prev = it.pfn;
+    }
+    assert_int_equal(n, N + 5);
+    /* from the middle of a dense block */
+    xsri_pfns_iter(&it, &p, B + 4, B + 64);
+    assert_true(xsri_pfns_next(&it));
+    assert_int_equal(it.pfn, B + 21);
+    xsri_pfns_iter(&it, &p, 12288 + 8, 12288 + 64);
+    assert_false(xsri_pfns_next(&it));
+    xsri_pfns_iter(&it, &p, 12288 + 7, 12288 + 8);
+    assert_true(xsri_pfns_next(&it));
+    assert_int_equal(it.pfn, 12288 + 7);
+    assert_false(xsri_pfns_next(&it));
     xsri_pfns_free(&p);
 }
 
@@ -132,9 +196,8 @@ static void test_walk_in_order(void **state)
     for (xsri_pfns_iter(&it, &p, 0, UINT64_MAX); xsri_pfns_next(&it); n++) {
         assert_true(n == 0 || it.pfn > prev);
         assert_int_equal(it.st & XSRI_PF_SEEN, XSRI_PF_SEEN);
-        assert_int_equal(it.leaf->aux[it.slot], it.pfn * 3);
-        assert_int_equal(xsri_pfns_mark(&p, it.pfn), it.pfn % 3 == 0);
-        assert_int_equal(it.leaf->mark >> it.slot & 1, it.pfn % 3 == 0);
+        assert_int_equal(xsri_pfn_iter_aux(&it), it.pfn * 3);
+        assert_int_equal(xsri_pfn_iter_mark(&it), it.pfn % 3 == 0);
         prev = it.pfn;
     }
     assert_int_equal(n, N);
@@ -234,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_large_pass_remembered),
         cmocka_unit_test(test_small_state),
         cmocka_unit_test(test_sparse_cost),
+        cmocka_unit_test(test_few_frames),
         cmocka_unit_test(test_walk_in_order),
         cmocka_unit_test(test_batches),
     };
