@@ -54,10 +54,13 @@ static int map_why(void *ctx, const char **msg)
  * over a large file would keep growing.  Every RELEASE_STEP bytes, the pages
  * well behind the current position are dropped from the mapping: the file is
  * mapped private and never written, so a later access to an old view simply
- * faults the same bytes in again from the page cache.
+ * faults the same bytes in again from the page cache.  RELEASE_KEEP stays
+ * above the 4 MiB PAGE_DATA records a writer sends, which are still read
+ * while the next view is taken: with 4 MiB kept, a map or a diff of a
+ * 1 GiB stream ran 30 % slower.
  */
-#define RELEASE_STEP (16u << 20)
-#define RELEASE_KEEP (4u << 20)
+#define RELEASE_STEP (8u << 20)
+#define RELEASE_KEEP (8u << 20)
 
 static void release_behind(struct map_ctx *m, uint64_t off)
 {
