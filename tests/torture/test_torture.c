@@ -422,17 +422,25 @@ static void test_hvm_v4_libxl(void **state)
 }
 
 /* Frames far apart and sent again: the per-frame state grows several times
- * and the iterations split. */
+ * (its directory too), blocks of a few frames without data become dense on
+ * their sixth frame or a data page, and the iterations split. */
 static void test_sparse(void **state)
 {
     (void)state;
 #define W(t, pfn) xsr_pfn_word_make(XSR_PFN_##t, (pfn))
     struct ms *m = ms_begin(XSR_DOM_X86_PV, XSR_LITTLE_ENDIAN);
-    const uint64_t p1[] = { W(NOTAB, 3), W(NOTAB, 70000), W(XTAB, 5), W(XALLOC, 6) };
-    const uint64_t p2[] = { W(NOTAB, 3), W(NOTAB, 300000), W(BROKEN, 70000) };
-    const uint8_t f1[] = { 1, 2 }, f2[] = { 0, 4 };
-    ms_pages(m, 4, p1, f1);
-    ms_pages(m, 3, p2, f2);
+    const uint64_t p1[] = { W(NOTAB, 3), W(NOTAB, 70000), W(XTAB, 5), W(XALLOC, 6),
+                            W(XTAB, 1000), W(XTAB, 1001), W(XTAB, 1002), W(XTAB, 1003),
+                            W(XTAB, 1004), W(XTAB, 2000) };
+    const uint64_t p2[] = { W(NOTAB, 3), W(NOTAB, 300000), W(BROKEN, 70000), W(XTAB, 1005),
+                            W(NOTAB, 2001) };
+    uint64_t p3[40];
+    for (unsigned i = 0; i < 40; i++)
+        p3[i] = W(XALLOC, 400000 + 64 * i); /* a block each */
+    const uint8_t f1[] = { 1, 2 }, f2[] = { 0, 4, 5 };
+    ms_pages(m, 10, p1, f1);
+    ms_pages(m, 5, p2, f2);
+    ms_pages(m, 40, p3, NULL);
     size_t len;
     uint8_t *s = ms_end(m, &len);
 #undef W
