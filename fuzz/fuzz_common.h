@@ -54,8 +54,9 @@ void fz_check_accepts(const char *what, int valid, int rc, const struct xsr_erro
 /* xsr_verify of in-memory input, auto-detected: 0, 1 or XSR_ENOMEM. */
 int fz_verify(const uint8_t *data, size_t size, bool lenient);
 
-/* Highest pfn + 1 the analysis targets accept (their --pfn-limit): above
- * every seed, low enough that per-frame state stays cheap under the fuzzer. */
-#define FZ_PFN_LIMIT (1ULL << 20)
+/* Highest pfn + 1 the analysis targets accept (their --pfn-limit): the
+ * format's own bound, as per-frame state costs the frames named, not the
+ * highest pfn (extract stops at 2^50). */
+#define FZ_PFN_LIMIT (XSR_PFN_MASK + 1)
 
 #endif
