@@ -34,10 +34,10 @@ static void img_free(struct xsri_diff_img *m)
             free((void *)m->ctx[i].body);
     free(m->ctx);
     free(m->pv_slot);
-    free(m->hvm);
-    free(m->cpuid.p);
-    free(m->msr.p);
-    free(m->params.p);
+    struct xsri_diff_blob *blobs[] = { &m->hvm, &m->cpuid, &m->msr, &m->params };
+    for (size_t i = 0; i < sizeof(blobs) / sizeof(blobs[0]); i++)
+        if (blobs[i]->owned)
+            free((void *)blobs[i]->p);
     json_object_put(m->config);
 }
 
@@ -136,16 +136,24 @@ static int push_rec(struct xsri_diff_img *m, enum xsr_layer layer, uint32_t type
     return 0;
 }
 
-/* Keep a copy of the last body of a record type compared entry by entry. */
-static int keep_blob(struct xsri_diff_blob *b, const uint8_t *body, uint32_t len, struct xsr_error *err)
+/* Keep the last body of a record type compared entry by entry: a view
+ * where the input's views last, so that a large one is not held twice. */
+static int keep_blob(const struct xsri_diff_img *m, struct xsri_diff_blob *b, const uint8_t *body,
+                     uint32_t len, struct xsr_error *err)
 {
-    uint8_t *p = malloc(len ? len : 1);
-    if (!p)
-        return xsr_error_set(err, XSR_ENOMEM, "out of memory");
-    memcpy(p, body, len);
-    free(b->p);
+    const uint8_t *p = body;
+    if (!m->views) {
+        uint8_t *c = malloc(len ? len : 1);
+        if (!c)
+            return xsr_error_set(err, XSR_ENOMEM, "out of memory");
+        memcpy(c, body, len);
+        p = c;
+    }
+    if (b->owned)
+        free((void *)b->p);
     b->p = p;
     b->len = len;
+    b->owned = !m->views;
     b->count++;
     return 0;
 }
@@ -231,23 +239,15 @@ static int on_event(void *vctx, struct xsri_scan *s, const struct xsr_event *ev,
                 k++;
             return put_pv_ctx(m, k, v.vcpu_id, v.ctx, v.ctx_len, err);
         }
-        case XSR_REC_HVM_CONTEXT: {
-            uint8_t *b = malloc(r->length ? r->length : 1);
-            if (!b)
-                return xsr_error_set(err, XSR_ENOMEM, "out of memory");
-            memcpy(b, r->body, r->length);
-            free(m->hvm);
-            m->hvm = b;
-            m->hvm_len = r->length;
-            return 0;
-        }
+        case XSR_REC_HVM_CONTEXT:
+            return keep_blob(m, &m->hvm, r->body, r->length, err);
         /* compared entry by entry; their counts still as records */
         case XSR_REC_X86_CPUID_POLICY:
-            return keep_blob(&m->cpuid, r->body, r->length, err);
+            return keep_blob(m, &m->cpuid, r->body, r->length, err);
         case XSR_REC_X86_MSR_POLICY:
-            return keep_blob(&m->msr, r->body, r->length, err);
+            return keep_blob(m, &m->msr, r->body, r->length, err);
         case XSR_REC_HVM_PARAMS:
-            return keep_blob(&m->params, r->body, r->length, err);
+            return keep_blob(m, &m->params, r->body, r->length, err);
         case XSR_REC_X86_TSC_INFO:
             if (r->length == XSR_TSC_INFO_SIZE) {
                 struct xsr_tsc_info t;
@@ -287,6 +287,7 @@ static int load(struct xsri_diff_img *m, struct xsr_chan *in, const struct xsr_a
                 struct xsr_error *err)
 {
     struct xsri_scan_cb cb = { .ctx = m, .event = on_event, .page = on_page };
+    m->views = xsr_chan_can_view(in);
     int rc = xsri_scan_run(in, o, true, &cb, &m->s, err);
     m->complete = rc == 0;
     if (rc < 0 && err && err->code) {
@@ -302,13 +303,13 @@ static int load(struct xsri_diff_img *m, struct xsr_chan *in, const struct xsr_a
     if (rc < 0 && !stopped_by_image(rc))
         return rc;
     int lrc = rc;
-    if (m->hvm) {
+    if (m->hvm.count) {
         /* HVM context entries become per-instance contexts (bodies stay in
          * m->hvm).  A blob that does not parse to its end is also compared
          * as a record, so that what follows the damage still counts. */
         struct xsr_hvmctx_iter it;
         struct xsr_hvmctx_entry e;
-        xsr_hvmctx_iter_init(&it, m->hvm, m->hvm_len, m->order);
+        xsr_hvmctx_iter_init(&it, m->hvm.p, m->hvm.len, m->order);
         while ((rc = xsr_hvmctx_next(&it, &e, NULL)) == 1 && e.desc.typecode != XSR_HVMCTX_END) {
             struct xsri_diff_ctx *c = new_ctx(m, XSRI_HVM_KIND(e.desc.typecode), e.desc.instance, err);
             if (!c)
@@ -317,7 +318,7 @@ static int load(struct xsri_diff_img *m, struct xsr_chan *in, const struct xsr_a
             c->hash = XXH3_64bits(e.body, e.desc.length);
             c->body = e.desc.typecode == XSR_HVMCTX_CPU ? e.body : NULL;
         }
-        if (rc < 0 && (rc = push_rec(m, XSR_LAYER_LIBXC, XSR_REC_HVM_CONTEXT, m->hvm, m->hvm_len, err)) < 0)
+        if (rc < 0 && (rc = push_rec(m, XSR_LAYER_LIBXC, XSR_REC_HVM_CONTEXT, m->hvm.p, m->hvm.len, err)) < 0)
             return rc;
     }
     sort_ctx(m);

@@ -110,14 +110,17 @@ struct xsri_diff_ctx {
     uint32_t len;
     uint32_t seq;      /* order of arrival: the last of a kind and id wins */
     uint64_t hash;     /* XXH3-64 of the body */
-    const uint8_t *body; /* PV BASIC: a copy (owned); HVM CPU: in img.hvm; else NULL */
+    const uint8_t *body; /* PV BASIC: a copy (owned); HVM CPU: in img.hvm.p; else NULL */
 };
 #define XSRI_HVM_KIND(t) (0x10000u + (t))
 
-/* The last body of a record type compared entry by entry (a copy). */
+/* The last body of a record type compared entry by entry: a view of the
+ * input when its views last until it is closed (a mapped file, memory),
+ * else a copy (owned). */
 struct xsri_diff_blob {
-    uint8_t *p;
+    const uint8_t *p;
     uint32_t len;
+    bool owned;
     uint64_t count;   /* records of the type */
 };
 
@@ -140,9 +143,8 @@ struct xsri_diff_img {
     struct xsri_diff_ctx *ctx;  /* sorted by kind and id once loaded */
     size_t nctx, capctx;
     uint32_t *pv_slot; /* [PV kinds * XSR_VCPU_MAX]: index + 1 in ctx of a PV context */
-    uint8_t *hvm;  /* last HVM_CONTEXT */
-    uint32_t hvm_len;
-    struct xsri_diff_blob cpuid, msr, params;
+    bool views;    /* the input's views last until it is closed */
+    struct xsri_diff_blob hvm, cpuid, msr, params;
     struct xsri_diff_tsc tsc;
     enum xsr_byte_order order;
     bool complete;
