@@ -176,43 +176,38 @@ int xsri_pfns_reserve(struct xsri_pfns *p, uint64_t pfn, bool data, struct xsr_e
     int rc;
 
     if (!l || l->few) { /* its directory slot is needed */
-        if (!l && (rc = make_room(p, err)) < 0)
-            return rc;
-        i = dir_find(p, base);
-        l = p->dir[i];
+        i = p->dir ? dir_find(p, base) : 0;
+        l = p->dir ? p->dir[i] : NULL;
     }
     if (!l) {
+        if ((rc = make_room(p, err)) < 0)
+            return rc;
         l = calloc(1, data ? sizeof(*l) : FEW_SIZE);
         if (!l)
             return xsr_error_set(err, XSR_ENOMEM, "out of memory for the state of frame %#" PRIx64, pfn);
         l->base = base;
-        if (!data) {
+        if (data) {
+            p->dense++;
+        } else {
             l->few = 1;
             l->few_slot[0] = (uint8_t)slot;
-        } else {
-            p->dense++;
         }
-        p->dir[i] = l;
+        p->dir[dir_find(p, base)] = l; /* the directory may have grown */
         p->nleaves++;
         p->sorted = false;
     } else if (l->few) {
         unsigned k = few_index(l, slot);
-        if (k == l->few || l->few_slot[k] != slot) {
-            if (data || l->few == XSRI_FEW_MAX) {
-                if ((rc = densify(p, i, err)) < 0)
-                    return rc;
-                l = p->dir[i];
-            } else {
-                memmove(&l->few_slot[k + 1], &l->few_slot[k], l->few - k);
-                memmove(&l->few_st[k + 1], &l->few_st[k], (l->few - k) * sizeof(l->few_st[0]));
-                l->few_slot[k] = (uint8_t)slot;
-                l->few_st[k] = 0;
-                l->few++;
-            }
-        } else if (data && (rc = densify(p, i, err)) < 0) {
-            return rc;
-        } else {
+        bool named = k < l->few && l->few_slot[k] == slot;
+        if (data || (!named && l->few == XSRI_FEW_MAX)) {
+            if ((rc = densify(p, i, err)) < 0)
+                return rc;
             l = p->dir[i];
+        } else if (!named) {
+            memmove(&l->few_slot[k + 1], &l->few_slot[k], l->few - k);
+            memmove(&l->few_st[k + 1], &l->few_st[k], (l->few - k) * sizeof(l->few_st[0]));
+            l->few_slot[k] = (uint8_t)slot;
+            l->few_st[k] = 0;
+            l->few++;
         }
     }
     p->last = l;

@@ -323,18 +323,25 @@ static void test_extract_uncommitted(void **state)
     free(s);
 }
 
+/* The statistics of an in-memory stream, which must be collected. */
+static struct xsr_stats *stats_of(const uint8_t *s, size_t len, const struct xsr_analyze_opts *ao)
+{
+    struct xsr_error err;
+    struct xsr_stats *st = NULL;
+    xsr_error_clear(&err);
+    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
+    assert_int_equal(xsr_stats_collect(in, ao, &st, &err), 0);
+    xsr_chan_close(in, NULL);
+    return st;
+}
+
 static void test_stats_exact(void **state)
 {
     (void)state;
     size_t len;
     uint8_t *s = semantics_stream(&len);
     struct xsr_error err;
-    struct xsr_stats *st;
-
-    xsr_error_clear(&err);
-    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
-    assert_int_equal(xsr_stats_collect(in, NULL, &st, &err), 0);
-    xsr_chan_close(in, NULL);
+    struct xsr_stats *st = stats_of(s, len, NULL);
 
     assert_true(st->complete);
     assert_int_equal(st->n_iters, 3);
@@ -405,9 +412,7 @@ static void test_stats_exact(void **state)
     ms_record(m, XSR_REC_X86_TSC_INFO, tsc, sizeof(tsc));
     ms_pages(m, 1, b, fa);
     s = ms_end(m, &len);
-    in = xsr_chan_mem_reader(s, len, &err);
-    assert_int_equal(xsr_stats_collect(in, NULL, &st, &err), 0);
-    xsr_chan_close(in, NULL);
+    st = stats_of(s, len, NULL);
     assert_int_equal(st->n_iters, 2);
     assert_int_equal(st->frames_resent, 0);
     xsr_stats_free(st);
@@ -482,11 +487,7 @@ static void test_stats_iterations_bounded(void **state)
     size_t len;
     uint8_t *s = ms_end(m, &len);
     struct xsr_error err;
-    struct xsr_stats *st;
-    xsr_error_clear(&err);
-    struct xsr_chan *in = xsr_chan_mem_reader(s, len, &err);
-    assert_int_equal(xsr_stats_collect(in, NULL, &st, &err), 0);
-    xsr_chan_close(in, NULL);
+    struct xsr_stats *st = stats_of(s, len, NULL);
     assert_int_equal(st->n_iters, XSR_STATS_ITERS_MAX);
     assert_int_equal(st->iters_merged, extra);
     assert_int_equal(st->iters[0].records, 1);
